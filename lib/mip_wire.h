@@ -123,7 +123,8 @@ enum mip_alg {
 	X(MIP_E_KEYSPEC_REPLAY, 134, "key spec replay method not timestamps")  \
 	X(MIP_E_KEYSPEC_RESERVED, 134, "key spec reserved bytes not zero")      \
 	X(MIP_E_AUTH_RESPONSE, 134, "AUTH-RESPONSE is not S= and 40 hex digits") \
-	X(MIP_E_DYNKEY_INCOMPLETE, 134, "dynamic-key request missing NAI, KEY-REQ-S or AUTH-CHALLENGE")
+	X(MIP_E_DYNKEY_INCOMPLETE, 134, "dynamic-key request missing NAI, KEY-REQ-S, AUTH-PROTOCOL or AUTH-CHALLENGE") \
+	X(MIP_E_TOO_LONG, 134, "message longer than 65535 bytes")
 
 enum mip_err {
 #define MIP_ERR_ENUM(name, code, text) name,
