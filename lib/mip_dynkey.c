@@ -12,10 +12,16 @@
 void mip_peer_challenge(const struct mip_msg *m, uint8_t out[16])
 {
 	static const uint8_t zero[MIP_NT_RESPONSE_LEN] = { 0 };
-	size_t auth_off = (size_t)(m->mhae.auth.p - m->buf);
-	size_t auth_end = auth_off + m->mhae.auth.len;
-	size_t left = m->mhae.auth.len;
+	size_t end = m->ext_end_mhae < m->len ? m->ext_end_mhae : m->len;
+	size_t auth_off = end, auth_len = 0, left;
 	struct md5_ctx ctx;
+
+	/* Only an authenticator inside [0, end) is taken as zero; never read past end. */
+	if (m->mhae.auth.p != NULL && m->mhae.auth.p >= m->buf &&
+	    (size_t)(m->mhae.auth.p - m->buf) + m->mhae.auth.len <= end) {
+		auth_off = (size_t)(m->mhae.auth.p - m->buf);
+		auth_len = m->mhae.auth.len;
+	}
 
 	/*
 	 * Hashed in pieces so that the buffer is left as it is: whatever the
@@ -23,14 +29,13 @@ void mip_peer_challenge(const struct mip_msg *m, uint8_t out[16])
 	 */
 	md5_init(&ctx);
 	md5_update(&ctx, auth_off, m->buf);
-	while (left > 0) {
+	for (left = auth_len; left > 0;) {
 		size_t n = left < sizeof(zero) ? left : sizeof(zero);
 
 		md5_update(&ctx, n, zero);
 		left -= n;
 	}
-	if (m->ext_end_mhae > auth_end)
-		md5_update(&ctx, m->ext_end_mhae - auth_end, m->buf + auth_end);
+	md5_update(&ctx, end - auth_off - auth_len, m->buf + auth_off + auth_len);
 	md5_digest(&ctx, MD5_DIGEST_SIZE, out);
 }
 

@@ -9,7 +9,7 @@ packages=(
 	libpcap-dev libnuma-dev libbsd-dev libjansson-dev
 	freeradius freeradius-utils slapd ldap-utils
 	tshark python3 python3-scapy python3-pyelftools
-	iproute2 iputils-ping procps psmisc util-linux valgrind
+	iproute2 iputils-ping procps psmisc util-linux valgrind ethtool
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# The end-to-end topology, shared by scripts/demo.sh and tests/e2e. Source it.
+#
+#   correspondent        Home Agent (mipha, DPDK)          router             Mobile Node
+#   [NS_CN] cn0 ====== hah0 [NS_HA] hau0 ====== rt0 [NS_RT] rt1 ====== mn0 [NS_MN]
+#   10.1.0.100/24     home link     uplink     203.0.113.254  192.0.2.254  192.0.2.77 (care-of A)
+#                     (no kernel addresses:                   rt2 ====== mn1
+#                      DPDK net_af_packet owns them)          198.51.100.254  198.51.100.9 (care-of B)
+#
+# FreeRADIUS runs in NS_HA on 127.0.0.1 (the control lcore's AAA client uses
+# kernel sockets there). The router reaches the home network on-link through
+# rt0, so it ARPs for 10.1.0.1 and for home addresses, which mipha answers.
+# Every name carries $TOPO_PREFIX so that parallel runs do not collide;
+# topo_down removes everything, processes first, and is safe to call twice.
+
+TOPO_PREFIX=${TOPO_PREFIX:-mip$$}
+NS_HA=${TOPO_PREFIX}-ha
+NS_CN=${TOPO_PREFIX}-cn
+NS_RT=${TOPO_PREFIX}-rt
+NS_MN=${TOPO_PREFIX}-mn
+
+HA_ADDR=10.1.0.1
+HOME_PREFIX=10.1.0.0/24
+CN_ADDR=10.1.0.100
+MN_HOME=10.1.0.10
+COA_A=192.0.2.77
+COA_B=198.51.100.9
+RT_UPLINK=203.0.113.254
+RT_UPLINK_MAC=02:00:00:00:02:fe
+HA_HOME_MAC=02:00:00:00:01:01
+HA_UPLINK_MAC=02:00:00:00:01:02
+
+topo_ns_list() {
+	echo "$NS_HA $NS_CN $NS_RT $NS_MN"
+}
+
+# veth pair: name in ns1, name in ns2, mac of the first end (optional)
+topo_link() {
+	local ns1=$1 if1=$2 ns2=$3 if2=$4 mac1=${5:-} mac2=${6:-}
+	ip link add "$if1" netns "$ns1" ${mac1:+address "$mac1"} type veth \
+		peer name "$if2" netns "$ns2" ${mac2:+address "$mac2"}
+	ip -n "$ns1" link set "$if1" up
+	ip -n "$ns2" link set "$if2" up
+	# af_packet sees what the kernel hands it: no offloaded (partial) checksums.
+	ip netns exec "$ns1" ethtool -K "$if1" tx off rx off >/dev/null 2>&1 || true
+	ip netns exec "$ns2" ethtool -K "$if2" tx off rx off >/dev/null 2>&1 || true
+}
+
+topo_up() {
+	local ns
+	topo_down 2>/dev/null || true
+	for ns in $(topo_ns_list); do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	topo_link "$NS_CN" cn0 "$NS_HA" hah0 02:00:00:00:03:64 "$HA_HOME_MAC"
+	topo_link "$NS_HA" hau0 "$NS_RT" rt0 "$HA_UPLINK_MAC" "$RT_UPLINK_MAC"
+	topo_link "$NS_RT" rt1 "$NS_MN" mn0
+	topo_link "$NS_RT" rt2 "$NS_MN" mn1
+
+	ip -n "$NS_CN" addr add "$CN_ADDR/24" dev cn0
+	ip -n "$NS_CN" route add default via "$HA_ADDR"
+
+	ip netns exec "$NS_RT" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	ip -n "$NS_RT" addr add "$RT_UPLINK/24" dev rt0
+	ip -n "$NS_RT" route add "$HOME_PREFIX" dev rt0
+	ip -n "$NS_RT" addr add 192.0.2.254/24 dev rt1
+	ip -n "$NS_RT" addr add 198.51.100.254/24 dev rt2
+
+	ip netns exec "$NS_MN" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0
+	ip -n "$NS_MN" addr add "$COA_A/24" dev mn0
+	ip -n "$NS_MN" addr add "$COA_B/24" dev mn1
+	ip -n "$NS_MN" route add default via 192.0.2.254 dev mn0
+}
+
+# Moves the MN's default route to foreign network B (the handover's link change).
+topo_move_mn_to_b() {
+	ip -n "$NS_MN" route replace default via 198.51.100.254 dev mn1
+}
+
+topo_down() {
+	local ns pids
+	for ns in $(topo_ns_list); do
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		[ -n "$pids" ] && kill $pids 2>/dev/null
+	done
+	sleep 0.2
+	for ns in $(topo_ns_list); do
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+# mipha's configuration for this topology (static SAs may be appended).
+topo_mipha_conf() {
+	cat <<EOF
+[ha]
+address = $HA_ADDR
+home_prefix = $HOME_PREFIX
+name = ha-e2e
+max_lifetime = 3600
+replay_tolerance = 7
+
+[port.home]
+device = net_af_packet0
+role = home
+
+[port.uplink]
+device = net_af_packet1
+role = uplink
+gateway = $RT_UPLINK
+gateway_mac = $RT_UPLINK_MAC
+
+[lcores]
+control = 0
+workers = 1
+EOF
+}
+
+# EAL arguments for mipha in NS_HA.
+topo_mipha_eal() {
+	echo "-l 0-1 --no-pci --no-huge -m 512 --file-prefix ${TOPO_PREFIX}ha" \
+		"--vdev net_af_packet0,iface=hah0 --vdev net_af_packet1,iface=hau0"
+}
