@@ -153,6 +153,26 @@ Test(rfc2759, weak_des_keys_are_used)
 	cr_assert_arr_neq(got, (uint8_t[8]){ 0 }, 8);
 }
 
+/*
+ * Known answer for the weak all-zero key over the RFC's ChallengeHash,
+ * computed independently with OpenSSL 3.0's DES:
+ * printf d02e4386bce91226 | xxd -r -p |
+ *   openssl enc -des-ecb -K 0000000000000000 -nopad -provider legacy -provider default
+ */
+Test(rfc2759, weak_des_key_known_answer)
+{
+	struct rfc2759 v;
+	struct mip_key zero = { { 0 } };
+	uint8_t want[8], got[24];
+
+	rfc2759_inputs(&v);
+	unhex("651b607991f4db3f", want, 8);
+	mip_generate_nt_response(v.auth_challenge, v.peer_challenge, USER, 4, &zero, got);
+	cr_assert_arr_eq(got, want, 8);
+	cr_assert_arr_eq(got + 8, want, 8);
+	cr_assert_arr_eq(got + 16, want, 8);
+}
+
 Test(rfc3079, master_key)
 {
 	struct mip_key hh, master;
@@ -370,8 +390,12 @@ static void test_key(struct mip_key *k, uint8_t seed)
 
 Test(mppe, round_trip_secrets_and_salts)
 {
-	static const char *secrets[] = { "s", "testing123", "a much longer shared secret "
-					 "that spans more than one MD5 block of input bytes" };
+	static const char *secrets[] = {
+		"s",
+		"testing123",
+		("a much longer shared secret that spans more than one MD5 block of input "
+		 "bytes, so that the secret alone fills the first 64-byte block"),
+	};
 	static const uint16_t salts[] = { 0x8000, 0x8001, 0xabcd, 0xffff, 0x1234, 0x0000 };
 	size_t s, t;
 
@@ -430,7 +454,7 @@ Test(mppe, refuses_wrong_secret_or_authenticator)
 {
 	uint8_t attr[34], ra[16];
 	struct mip_key key;
-	char secret[16];
+	char secret[24];
 	int i;
 
 	test_key(&key, 9);

@@ -40,7 +40,7 @@ static void free_vectors(void)
 
 TestSuite(example, .init = load_vectors, .fini = free_vectors, .timeout = 30);
 
-/* obj may be NULL for the top level; sub names a nested object or NULL. */
+/* The string at key of the nested object sub (NULL: the top level). */
 static const char *str_at(const char *sub, const char *key)
 {
 	json_t *o = sub != NULL ? json_object_get(vec, sub) : vec;
@@ -417,4 +417,42 @@ Test(example, k2_through_mppe_encoding)
 	cr_assert_eq(mip_mppe_decrypt_key(attr, 34, (const uint8_t *)"testing123", 10, ra, &got),
 		     0);
 	cr_assert_arr_eq(got.b, k2.b, 16);
+}
+
+/* PeerChallenge is plain MD5 of a copy with the authenticator zeroed (section 4 step 4). */
+Test(example, peer_challenge_is_md5_of_zeroed_copy)
+{
+	uint8_t buf[MSG_MAX], copy[MSG_MAX], want[16], got[16];
+	struct mip_msg m;
+	size_t len, auth_off;
+
+	len = msg_at(NULL, "initial_rrq", buf, &m);
+	auth_off = (size_t)(m.mhae.auth.p - buf);
+	memcpy(copy, buf, len);
+	memset(copy + auth_off, 0, MIP_NT_RESPONSE_LEN);
+	mip_md5(copy, m.ext_end_mhae, want);
+	mip_peer_challenge(&m, got);
+	cr_assert_arr_eq(got, want, 16);
+}
+
+/* Signing needs a dynamic-key RRQ of this very buffer; anything else is refused untouched. */
+Test(example, sign_initial_rrq_refuses_other_messages)
+{
+	uint8_t buf[MSG_MAX], copy[MSG_MAX], other[MSG_MAX], pc[16];
+	struct mip_msg m, r;
+	struct mip_key h;
+	size_t len;
+
+	nt_hash(&h);
+	len = msg_at(NULL, "initial_rrq", buf, &m);
+	memcpy(copy, buf, len);
+	memcpy(other, buf, len);
+	cr_assert_eq(mip_sign_initial_rrq(other, &m, nai(), strlen(nai()), &h, pc), -EINVAL,
+		     "m is not the parse of this buffer");
+	cr_assert_arr_eq(other, copy, len);
+	len = msg_at("rereg", "rrq", buf, &r);
+	memcpy(copy, buf, len);
+	cr_assert_eq(mip_sign_initial_rrq(buf, &r, nai(), strlen(nai()), &h, pc), -EINVAL,
+		     "no AUTH-CHALLENGE, 16-byte MHAE");
+	cr_assert_arr_eq(buf, copy, len);
 }
