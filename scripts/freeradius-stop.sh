@@ -1,0 +1,30 @@
+#!/bin/sh
+# Stops an instance started by freeradius-start.sh DIR (and its watcher).
+# Waits up to ~3 s for a clean exit, then SIGKILL. Idempotent.
+set -u
+[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
+dir=$(cd "$1" 2>/dev/null && pwd) || exit 0
+
+stop_pid() {
+	pid=$1
+	# Only a process that is this instance's (its command line names DIR).
+	grep -qF -- "$dir" "/proc/$pid/cmdline" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	i=0
+	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+if [ -f "$dir/server.pid" ]; then
+	stop_pid "$(cat "$dir/server.pid")"
+	rm -f "$dir/server.pid"
+fi
+if [ -f "$dir/watch.pid" ]; then
+	# The watcher's tail (freeradius-start.sh --watch): its subshell then exits.
+	kill -TERM "$(cat "$dir/watch.pid")" 2>/dev/null || true
+	rm -f "$dir/watch.pid"
+fi
+exit 0
