@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control lcore's registration handling (see ctl.h): one function per
+ * message class, each ending in exactly one reply or one counted drop.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "binding_table.h"
+#include "config.h"
+#include "ctl.h"
+#include "mip_auth.h"
+#include "mip_ntp.h"
+#include "sa_table.h"
+
+/* RFC 5944 3.4: requested encapsulation unavailable. */
+#define MIPHA_CODE_ENCAP_UNAVAILABLE 139
+/* Largest RRP control builds: header, NAI, MHAE. */
+#define RRP_MAX (MIP_RRP_HDR_LEN + 2 + MIP_NAI_MAX + 6 + MIP_MD5_AUTH_LEN)
+/* Entries mipha_ctl_expire looks at per poll, so a burst of expiries cannot stall the ring. */
+#define EXPIRE_BATCH 256
+
+static const char *const ctl_counter_names[] = {
+#define MIPHA_CTL_CNT_NAME(id, name, help) name,
+	MIPHA_CTL_COUNTERS(MIPHA_CTL_CNT_NAME)
+#undef MIPHA_CTL_CNT_NAME
+};
+
+const char *mipha_ctl_counter_name(enum mipha_ctl_counter c)
+{
+	if ((unsigned int)c >= MIPHA_CTL_CNT__COUNT)
+		return "?";
+	return ctl_counter_names[c];
+}
+
+static inline void cnt(struct mipha_ctl *c, enum mipha_ctl_counter id)
+{
+	c->cnt[id]++;
+}
+
+int mipha_ctl_init(struct mipha_ctl *c, const struct mipha_ctl_params *p)
+{
+	int error;
+
+	memset(c, 0, sizeof(*c));
+	c->p = *p;
+	c->gen = 1;
+	error = mipha_expiry_init(&c->expiry, 1024);
+	if (error != 0)
+		return error;
+	pthread_mutex_init(&c->tel.lock, NULL);
+	return 0;
+}
+
+void mipha_ctl_fini(struct mipha_ctl *c)
+{
+	mipha_expiry_fini(&c->expiry);
+	/* Wait out a telemetry call still in flight (it times out on its own). */
+	pthread_mutex_lock(&c->tel.lock);
+	pthread_mutex_unlock(&c->tel.lock);
+	pthread_mutex_destroy(&c->tel.lock);
+}
+
+void mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m)
+{
+	if (rte_eth_tx_burst(port, c->p.txq, &m, 1) == 1) {
+		cnt(c, MIPHA_CTL_CNT_TX);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	cnt(c, MIPHA_CTL_CNT_DROP_TX_FULL);
+}
+
+/* The RRQ bytes of msg, or NULL when the offsets do not fit the mbuf. */
+static const uint8_t *rrq_bytes(const struct mipha_ctrl_msg *msg)
+{
+	if (msg->m == NULL || rte_pktmbuf_data_len(msg->m) < (uint32_t)msg->rrq_off + msg->rrq_len)
+		return NULL;
+	return rte_pktmbuf_mtod_offset(msg->m, const uint8_t *, msg->rrq_off);
+}
+
+static void drop(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, enum mipha_ctl_counter why)
+{
+	rte_pktmbuf_free(msg->m);
+	msg->m = NULL;
+	cnt(c, why);
+}
+
+/* Turns msg's frame into the reply rrp and sends it back on the rx port. */
+static void send_reply(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const uint8_t *rrp,
+		       size_t len)
+{
+	if (mipha_reply_frame(msg->m, msg->rrq_off, rrp, (uint16_t)len, msg->ha_addr) != 0) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
+		return;
+	}
+	mipha_ctl_tx(c, msg->port, msg->m);
+	msg->m = NULL;
+}
+
+/*
+ * RRP header and the NAI echo (RFC 2794), then the MHAE when key is given.
+ * Returns the length, 0 on error; *auth_off gets the authenticator's offset.
+ */
+static size_t build_rrp(uint8_t *buf, size_t cap, const struct mip_msg *rrq, uint8_t code,
+			uint16_t lifetime, uint64_t ident, uint32_t spi, size_t *auth_off)
+{
+	struct mip_builder b;
+	size_t off = 0;
+
+	mip_builder_init(&b, buf, cap);
+	mip_put_rrp_hdr(&b, code, lifetime, rrq->home_addr, rrq->ha_addr, ident);
+	if (rrq->present & MIP_HAS_NAI)
+		mip_put_nai(&b, (const char *)rrq->nai.p, rrq->nai.len);
+	if (spi != 0)
+		off = mip_put_auth(&b, MIP_EXT_MHAE, spi, MIP_MD5_AUTH_LEN);
+	if (b.err != 0 || (spi != 0 && off == 0))
+		return 0;
+	if (auth_off != NULL)
+		*auth_off = off;
+	return b.len;
+}
+
+void mipha_ctl_reply_unsigned(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			      const struct mip_msg *rrq, uint8_t code)
+{
+	uint8_t rrp[RRP_MAX];
+	size_t len = build_rrp(rrp, sizeof(rrp), rrq, code, 0, rrq->ident, 0, NULL);
+
+	if (len == 0) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
+		return;
+	}
+	send_reply(c, msg, rrp, len);
+}
+
+/*
+ * A reply signed with the key that verified the RRQ (verified_spi of sa),
+ * recorded in the SA's duplicate cache so an exact copy of the RRQ gets it
+ * again from the fast path (spec section 8). 0, or -1 when dropped.
+ */
+static int reply_signed(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const struct mip_msg *rrq,
+			uint8_t code, uint16_t lifetime)
+{
+	const struct mipha_sa_key *k = mipha_sa_key_for(msg->sa, msg->verified_spi);
+	uint8_t rrp[RRP_MAX];
+	size_t off = 0, len;
+
+	if (k == NULL) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
+		return -1;
+	}
+	len = build_rrp(rrp, sizeof(rrp), rrq, code, lifetime, rrq->ident, msg->verified_spi, &off);
+	if (len == 0 || mip_auth_sign(rrp, off, (enum mip_alg)k->alg, &k->key) != 0) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
+		return -1;
+	}
+	/* Before the frame is rewritten: the cache keeps the RRQ's CRC. */
+	mipha_sa_dup_store(msg->sa, MIPHA_DUP_FAST, rrq->buf, rrq->len, rrq->ident, code, lifetime,
+			   msg->verified_spi, rrp + off);
+	send_reply(c, msg, rrp, len);
+	return 0;
+}
+
+/* RFC 5944 4.6: tell the home link that home_addr is now at each home port's MAC. */
+static void send_garp(struct mipha_ctl *c, uint32_t home_addr)
+{
+	const struct mipha_worker_conf *wc = c->p.wconf;
+	uint16_t port;
+
+	for (port = 0; port < MIPHA_MAX_PORTS; port++) {
+		struct rte_mbuf *m;
+
+		if (!(wc->port[port].roles & MIPHA_ROLE_HOME))
+			continue;
+		m = mipha_arp_gratuitous(c->p.mp, &wc->port[port].mac, home_addr);
+		if (m == NULL) {
+			cnt(c, MIPHA_CTL_CNT_DROP_NO_MBUF);
+			continue;
+		}
+		mipha_ctl_tx(c, port, m);
+		cnt(c, MIPHA_CTL_CNT_GARP);
+	}
+}
+
+static uint16_t granted_lifetime(const struct mipha_ctl *c, uint16_t asked)
+{
+	uint32_t max = c->p.cfg->ha.max_lifetime;
+
+	return asked < max ? asked : (uint16_t)max;
+}
+
+/* Verified first registration: install the binding, answer 0/1, announce. */
+static void handle_new_binding(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			       const struct mip_msg *rrq)
+{
+	uint32_t now = mipha_clock_sec(&c->p.wconf->clock);
+	uint16_t lifetime = granted_lifetime(c, rrq->lifetime);
+	uint8_t code = (rrq->flags & MIP_FLAG_S) ? MIP_CODE_ACCEPTED_NO_SIMUL : MIP_CODE_ACCEPTED;
+	struct mipha_expiry_ent e = {
+		.expiry = now + lifetime,
+		.home_addr = rrq->home_addr,
+		.gen = c->gen,
+	};
+	int error;
+
+	if (rrq->flags & (MIP_FLAG_M | MIP_FLAG_G)) {
+		/* Only IP-in-IP is implemented (RFC 5944 3.8.3 code 139). */
+		if (reply_signed(c, msg, rrq, MIPHA_CODE_ENCAP_UNAVAILABLE, 0) == 0)
+			cnt(c, MIPHA_CTL_CNT_REPLY_139);
+		return;
+	}
+	/* The entry first: a binding without one would never expire. */
+	if (mipha_expiry_push(&c->expiry, &e) != 0) {
+		cnt(c, MIPHA_CTL_CNT_DROP_EXPIRY_NOMEM);
+		if (reply_signed(c, msg, rrq, MIP_CODE_INSUFFICIENT_RESOURCES, 0) == 0)
+			cnt(c, MIPHA_CTL_CNT_REPLY_130);
+		return;
+	}
+	c->gen++;	/* used or not, never reused: one live entry per binding */
+	error = mipha_binding_install(c->p.bindings, rrq->home_addr, rrq->coa, e.expiry,
+				      rrq->flags, e.gen, NULL);
+	if (error != 0) {
+		/* The pushed entry finds no binding of its generation and dies. */
+		if (reply_signed(c, msg, rrq, MIP_CODE_INSUFFICIENT_RESOURCES, 0) == 0)
+			cnt(c, MIPHA_CTL_CNT_REPLY_130);
+		return;
+	}
+	cnt(c, MIPHA_CTL_CNT_BINDING_NEW);
+	if (reply_signed(c, msg, rrq, code, lifetime) == 0)
+		cnt(c, MIPHA_CTL_CNT_REPLY_ACCEPTED);
+	send_garp(c, rrq->home_addr);
+}
+
+/* Verified deregistration: remove the binding now, answer 0 with lifetime 0. */
+static void handle_dereg(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			 const struct mip_msg *rrq)
+{
+	if (mipha_binding_remove(c->p.bindings, rrq->home_addr) == 0)
+		cnt(c, MIPHA_CTL_CNT_BINDING_DEREG);
+	else
+		cnt(c, MIPHA_CTL_CNT_DEREG_UNBOUND);
+	if (reply_signed(c, msg, rrq, MIP_CODE_ACCEPTED, 0) == 0)
+		cnt(c, MIPHA_CTL_CNT_REPLY_ACCEPTED);
+}
+
+/* An exact copy of an RRQ whose reply control built: the cached reply again. */
+static void handle_duplicate(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			     const struct mip_msg *rrq)
+{
+	struct mipha_sa_dup d;
+	uint8_t rrp[RRP_MAX];
+	size_t off = 0, len;
+
+	/* Control stores FAST entries only: what they hold rebuilds the reply. */
+	if (msg->sa == NULL ||
+	    mipha_sa_dup_match(msg->sa, rrq->buf, rrq->len, rrq->ident, &d) != MIPHA_DUP_FAST) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_DUP_MISS);
+		return;
+	}
+	len = build_rrp(rrp, sizeof(rrp), rrq, d.code, d.lifetime, rrq->ident, d.spi, &off);
+	if (len == 0) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
+		return;
+	}
+	memcpy(rrp + off, d.auth, MIP_MD5_AUTH_LEN);
+	cnt(c, MIPHA_CTL_CNT_REPLY_DUPLICATE);
+	send_reply(c, msg, rrp, len);
+}
+
+void mipha_ctl_handle(struct mipha_ctl *c, struct mipha_ctrl_msg *msg)
+{
+	struct mip_parse_cfg pc = c->p.wconf->parse;
+	const uint8_t *rrq_buf = rrq_bytes(msg);
+	struct mip_msg rrq;
+
+	cnt(c, MIPHA_CTL_CNT_MSGS);
+	if (msg->cls == MIPHA_CTRL_PREV_RETIRED) {
+		mipha_ctl_dynkey_prev_retired(c, msg);
+		return;
+	}
+	if (msg->m == NULL) {
+		cnt(c, MIPHA_CTL_CNT_DROP_UNEXPECTED);
+		return;
+	}
+	/* Re-parse rather than trust pointers from another lcore (ctrl_msg.h). */
+	if (rrq_buf == NULL || mip_parse(rrq_buf, msg->rrq_len, &pc, &rrq) != MIP_OK ||
+	    rrq.type != MIP_TYPE_RRQ) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_MALFORMED);
+		return;
+	}
+	switch (msg->cls) {
+	case MIPHA_CTRL_NEW_BINDING:
+		if (msg->sa == NULL || msg->verified_spi == 0)
+			break;
+		handle_new_binding(c, msg, &rrq);
+		return;
+	case MIPHA_CTRL_DEREG:
+		if (msg->sa == NULL || msg->verified_spi == 0)
+			break;
+		if (msg->sa->kind == MIPHA_SA_DYNAMIC) {
+			mipha_ctl_dynkey_dereg(c, msg, &rrq);
+			return;
+		}
+		handle_dereg(c, msg, &rrq);
+		return;
+	case MIPHA_CTRL_UNKNOWN_SPI:
+		mipha_ctl_reply_unsigned(c, msg, &rrq, MIP_CODE_MN_FAILED_AUTH);
+		cnt(c, MIPHA_CTL_CNT_REPLY_131_UNKNOWN_SPI);
+		return;
+	case MIPHA_CTRL_INITIAL:
+		mipha_ctl_dynkey_initial(c, msg, &rrq);
+		return;
+	case MIPHA_CTRL_REKEY:
+		mipha_ctl_dynkey_rekey(c, msg, &rrq);
+		return;
+	case MIPHA_CTRL_DUPLICATE:
+		handle_duplicate(c, msg, &rrq);
+		return;
+	case MIPHA_CTRL_AUTH_PREV:
+		mipha_ctl_dynkey_auth_prev(c, msg, &rrq);
+		return;
+	default:
+		break;
+	}
+	drop(c, msg, MIPHA_CTL_CNT_DROP_UNEXPECTED);
+}
+
+unsigned int mipha_ctl_expire(struct mipha_ctl *c, uint32_t now_sec)
+{
+	struct mipha_expiry_ent e;
+	unsigned int looked = 0;
+
+	while (looked < EXPIRE_BATCH && mipha_expiry_peek(&c->expiry, &e) &&
+	       mip_ntp_sec_cmp(e.expiry, now_sec) <= 0) {
+		struct mipha_binding *b;
+		uint32_t expiry;
+
+		looked++;
+		mipha_expiry_pop(&c->expiry);
+		b = mipha_binding_lookup(c->p.bindings, e.home_addr);
+		if (b == NULL || b->cookie != e.gen)
+			continue;	/* removed, or reinstalled with its own entry */
+		/* A worker may have extended it in place: re-read, re-arm. */
+		expiry = mipha_binding_expiry(mipha_binding_load(b));
+		if (mip_ntp_sec_cmp(expiry, now_sec) > 0) {
+			e.expiry = expiry;
+			if (mipha_expiry_push(&c->expiry, &e) == 0) {
+				cnt(c, MIPHA_CTL_CNT_EXPIRY_REARMED);
+				continue;
+			}
+			cnt(c, MIPHA_CTL_CNT_DROP_EXPIRY_NOMEM);
+		}
+		if (mipha_binding_remove(c->p.bindings, e.home_addr) == 0)
+			cnt(c, MIPHA_CTL_CNT_BINDING_EXPIRED);
+	}
+	return looked;
+}
+
+/* Request states: the caller may withdraw only an "asked" request, never a running one. */
+#define TEL_IDLE 0
+#define TEL_ASKED 1
+#define TEL_DONE 2
+#define TEL_RUNNING 3
+
+/* Serves a pending telemetry request, if any. */
+static unsigned int serve_telemetry(struct mipha_ctl *c)
+{
+	int asked = TEL_ASKED;
+
+	if (__atomic_load_n(&c->tel.state, __ATOMIC_ACQUIRE) != TEL_ASKED)
+		return 0;
+	/* Claim it, so a caller that timed out cannot free d under us. */
+	if (!__atomic_compare_exchange_n(&c->tel.state, &asked, TEL_RUNNING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	c->tel.ret = c->tel.fn(c, c->tel.params, c->tel.d);
+	cnt(c, MIPHA_CTL_CNT_TELEMETRY);
+	__atomic_store_n(&c->tel.state, TEL_DONE, __ATOMIC_RELEASE);
+	return 1;
+}
+
+int mipha_ctl_call(struct mipha_ctl *c, mipha_ctl_tel_fn fn, const char *params,
+		   struct rte_tel_data *d, unsigned int timeout_ms)
+{
+	unsigned int waited_us = 0;
+	int ret = -EBUSY;
+
+	pthread_mutex_lock(&c->tel.lock);
+	c->tel.fn = fn;
+	c->tel.params = params;
+	c->tel.d = d;
+	__atomic_store_n(&c->tel.state, TEL_ASKED, __ATOMIC_RELEASE);
+	while (waited_us < timeout_ms * 1000u) {
+		if (__atomic_load_n(&c->tel.state, __ATOMIC_ACQUIRE) == TEL_DONE) {
+			ret = c->tel.ret;
+			break;
+		}
+		rte_delay_us_sleep(100);
+		waited_us += 100;
+	}
+	/* Withdraw an unanswered request; if control took it meanwhile, wait for it. */
+	if (ret == -EBUSY) {
+		int asked = TEL_ASKED;
+
+		if (!__atomic_compare_exchange_n(&c->tel.state, &asked, TEL_IDLE, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			while (__atomic_load_n(&c->tel.state, __ATOMIC_ACQUIRE) != TEL_DONE)
+				rte_delay_us_sleep(100);
+			ret = c->tel.ret;
+		}
+	}
+	__atomic_store_n(&c->tel.state, TEL_IDLE, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&c->tel.lock);
+	return ret;
+}
+
+unsigned int mipha_ctl_poll(struct mipha_ctl *c)
+{
+	struct mipha_ctrl_msg msgs[MIPHA_BURST];
+	unsigned int n, i, work;
+
+	n = mipha_ctrl_recv(c->p.ring, msgs, MIPHA_BURST);
+	for (i = 0; i < n; i++)
+		mipha_ctl_handle(c, &msgs[i]);
+	work = n;
+	work += mipha_ctl_expire(c, mipha_clock_sec(&c->p.wconf->clock));
+	work += serve_telemetry(c);
+	work += mipha_ctl_dynkey_poll(c);
+	mipha_binding_table_reclaim(c->p.bindings);
+	mipha_sa_table_reclaim(c->p.sas);
+	return work;
+}
+
+int mipha_ctl_loop(void *arg)
+{
+	struct mipha_ctl *c = arg;
+	unsigned int idle = 0;
+
+	while (!*c->p.quit) {
+		if (mipha_ctl_poll(c) != 0) {
+			idle = 0;
+			continue;
+		}
+		/* Same idle policy as the workers: a few empty polls, then sleep. */
+		if (c->p.idle_sleep_us != 0 && ++idle >= 256)
+			rte_delay_us_sleep(c->p.idle_sleep_us);
+	}
+	return 0;
+}
+
+void mipha_ctl_drain(struct mipha_ctl *c)
+{
+	struct mipha_ctrl_msg msgs[MIPHA_BURST];
+	unsigned int n, i;
+
+	while ((n = mipha_ctrl_recv(c->p.ring, msgs, MIPHA_BURST)) != 0)
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(msgs[i].m);
+}

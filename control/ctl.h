@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control lcore: drains the worker -> control ring (dataplane/ctrl_msg.h),
+ * installs and removes bindings, answers what the workers hand over, expires
+ * bindings at the end of their lifetime, serves the telemetry commands that
+ * need the tables, and reclaims table memory. It transmits through its own tx
+ * queue on every port. It is the only writer of the binding and SA tables.
+ *
+ * What it answers today (issue 3):
+ *  - first registration under a static SA (verified by a worker): binding
+ *    installed, reply 0 (1 when S was asked for) signed with that SA,
+ *    gratuitous ARP on the home-role ports;
+ *  - deregistration (verified): binding removed at once, reply 0, signed;
+ *  - unknown SPI: 131, no MHAE;
+ *  - initial dynamic-key and rekey RRQs: 131, no MHAE, counted in
+ *    ctrl_replies_131_dynkey. The dynamic-key work fills the
+ *    mipha_ctl_dynkey_*() hooks below (ctl_dynkey.c).
+ */
+#ifndef MIPHA_CTL_H
+#define MIPHA_CTL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "ctrl_msg.h"
+#include "expiry.h"
+#include "worker.h"
+
+struct mipha_config;
+struct mipha_ctl;
+struct rte_tel_data;
+
+/* Control lcore counters: one X-macro list, names as telemetry shows them. */
+#define MIPHA_CTL_COUNTERS(X)                                                           \
+	X(MSGS, "ctrl_msgs", "messages taken from the worker ring")                    \
+	X(BINDING_NEW, "ctrl_bindings_installed", "first registrations accepted")      \
+	X(BINDING_DEREG, "ctrl_bindings_deregistered", "bindings removed by deregistration") \
+	X(DEREG_UNBOUND, "ctrl_dereg_unbound", "deregistrations for an MN with no binding") \
+	X(BINDING_EXPIRED, "ctrl_bindings_expired", "bindings removed at the end of their lifetime") \
+	X(EXPIRY_REARMED, "ctrl_expiry_rearmed", "expiry checks that found a refreshed binding") \
+	X(REPLY_ACCEPTED, "ctrl_replies_accepted", "replies 0 or 1 sent")               \
+	X(REPLY_130, "ctrl_replies_130", "130 replies (binding table full)")            \
+	X(REPLY_131_UNKNOWN_SPI, "ctrl_replies_131_unknown_spi", "131 replies: no SA for (home address, SPI)") \
+	X(REPLY_131_DYNKEY, "ctrl_replies_131_dynkey", "131 replies: dynamic keys not configured yet") \
+	X(REPLY_139, "ctrl_replies_139", "139 replies: minimal or GRE encapsulation asked") \
+	X(REPLY_DUPLICATE, "ctrl_duplicate_replies", "cached replies resent by control") \
+	X(GARP, "ctrl_gratuitous_arps", "gratuitous ARPs sent for new bindings")        \
+	X(TX, "ctrl_tx_packets", "frames sent on the control tx queue")                 \
+	X(TELEMETRY, "ctrl_telemetry_requests", "telemetry requests served on the control lcore") \
+	X(DROP_MALFORMED, "ctrl_drop_malformed", "ring message whose RRQ no longer parses") \
+	X(DROP_UNEXPECTED, "ctrl_drop_unexpected", "ring message of a class with nothing to do") \
+	X(DROP_DUP_MISS, "ctrl_drop_duplicate_miss", "duplicate whose cached reply was gone") \
+	X(DROP_REPLY, "ctrl_drop_reply", "reply that could not be built or framed")     \
+	X(DROP_NO_MBUF, "ctrl_drop_no_mbuf", "no mbuf for a gratuitous ARP")            \
+	X(DROP_TX_FULL, "ctrl_drop_tx_full", "control tx queue full")                   \
+	X(DROP_EXPIRY_NOMEM, "ctrl_drop_expiry_nomem", "binding refused: no memory for its expiry entry")
+
+enum mipha_ctl_counter {
+#define MIPHA_CTL_CNT_ENUM(id, name, help) MIPHA_CTL_CNT_##id,
+	MIPHA_CTL_COUNTERS(MIPHA_CTL_CNT_ENUM)
+#undef MIPHA_CTL_CNT_ENUM
+	MIPHA_CTL_CNT__COUNT
+};
+
+const char *mipha_ctl_counter_name(enum mipha_ctl_counter c);
+
+struct mipha_ctl_params {
+	const struct mipha_config *cfg;
+	const struct mipha_worker_conf *wconf;	/* clock, ports, HA addresses, parse cfg */
+	struct mipha_binding_table *bindings;
+	struct mipha_sa_table *sas;
+	struct rte_ring *ring;			/* worker -> control */
+	struct rte_mempool *mp;			/* for frames control creates */
+	uint16_t txq;				/* control's tx queue on every port */
+	uint32_t idle_sleep_us;			/* 0 = busy poll */
+	volatile bool *quit;
+	/* For telemetry: the workers' counters (read with plain loads). */
+	struct mipha_worker *const *workers;
+	unsigned int n_workers;
+};
+
+/* A telemetry request handed from the telemetry thread to the control lcore. */
+typedef int (*mipha_ctl_tel_fn)(struct mipha_ctl *c, const char *params, struct rte_tel_data *d);
+
+struct mipha_ctl {
+	struct mipha_ctl_params p;
+	uint64_t cnt[MIPHA_CTL_CNT__COUNT];	/* written by the control lcore only */
+	struct mipha_expiry expiry;
+	uint64_t gen;				/* next binding generation (cookie) */
+	struct {
+		pthread_mutex_t lock;		/* one request at a time */
+		int state;			/* atomic: idle, asked, running, done (ctl.c) */
+		mipha_ctl_tel_fn fn;
+		const char *params;
+		struct rte_tel_data *d;
+		int ret;
+	} tel;
+};
+
+/* 0 or a negative errno. Tables, ring, mempool must exist. */
+int mipha_ctl_init(struct mipha_ctl *c, const struct mipha_ctl_params *p);
+/* After the loop returned: frees what init took. */
+void mipha_ctl_fini(struct mipha_ctl *c);
+
+/* Handles one ring message (consumes its mbuf). Tests call it directly. */
+void mipha_ctl_handle(struct mipha_ctl *c, struct mipha_ctrl_msg *msg);
+/* Removes bindings whose lifetime has ended by now_sec; returns how many entries it looked at. */
+unsigned int mipha_ctl_expire(struct mipha_ctl *c, uint32_t now_sec);
+/* One iteration: ring, expiry, telemetry, reclaim. Returns the work done (0 = idle). */
+unsigned int mipha_ctl_poll(struct mipha_ctl *c);
+/* lcore function: mipha_ctl_poll until *quit, sleeping idle_sleep_us when idle. */
+int mipha_ctl_loop(void *ctl);
+/* After the loop: frees the mbufs of messages still in the ring. */
+void mipha_ctl_drain(struct mipha_ctl *c);
+
+/*
+ * Telemetry thread: runs fn on the control lcore and waits for it (at most
+ * timeout_ms). fn's return value, or -EBUSY when control did not answer.
+ */
+int mipha_ctl_call(struct mipha_ctl *c, mipha_ctl_tel_fn fn, const char *params,
+		   struct rte_tel_data *d, unsigned int timeout_ms);
+
+/* Sends one frame on port through control's tx queue (frees it if refused). */
+void mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m);
+
+/*
+ * The dynamic-key hooks, in ctl_dynkey.c: the one place the dynamic-key work
+ * fills (control/dynkey/ is its core). Today: initial and rekey RRQs get 131
+ * without MHAE (counted in ctrl_replies_131_dynkey); the classes that only
+ * dynamic SAs produce are dropped and counted in ctrl_drop_unexpected; poll
+ * does nothing.
+ */
+void mipha_ctl_dynkey_initial(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			      const struct mip_msg *rrq);
+void mipha_ctl_dynkey_rekey(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			    const struct mip_msg *rrq);
+/* A verified deregistration under a dynamic SA (keys to wipe or continue). */
+void mipha_ctl_dynkey_dereg(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			    const struct mip_msg *rrq);
+/* An RRQ under SPI2 that failed with the new Skey' while the previous one is kept. */
+void mipha_ctl_dynkey_auth_prev(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+				const struct mip_msg *rrq);
+/* msg->sa's previous Skey' may be wiped (msg->m is NULL). */
+void mipha_ctl_dynkey_prev_retired(struct mipha_ctl *c, struct mipha_ctrl_msg *msg);
+/* Every control loop: AAA results, dynamic timers. Returns the work done. */
+unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c);
+
+/* Replies without MHAE (the RRQ could not be verified): code, lifetime 0. */
+void mipha_ctl_reply_unsigned(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			      const struct mip_msg *rrq, uint8_t code);
+
+#endif /* MIPHA_CTL_H */

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The whole Home Agent in one place: which lcore runs what, which queues each
+ * one uses, and in which order things start and stop.
+ *
+ *   main lcore = [lcores] control:  mipha_ctl_loop  (ring, expiry, telemetry)
+ *                                   tx queue N on every port
+ *   worker i (0..N-1):              mipha_worker_loop: rx queue i and tx
+ *                                   queue i on every port, all stages
+ *                                   (classify -> arp | reg | encap | decap -> tx)
+ *
+ * Ports get N rx queues (RSS spreads MNs over workers) and N+1 tx queues.
+ */
+#ifndef MIPHA_APP_H
+#define MIPHA_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "telemetry.h"
+#include "worker.h"
+
+struct mipha_app_port {
+	uint16_t id;			/* DPDK port id */
+	const struct mipha_cfg_port *cfg;
+	bool started;
+};
+
+struct mipha_app {
+	struct mipha_config *cfg;
+	volatile bool quit;
+	struct mipha_worker_conf wconf;
+	unsigned int n_ports;
+	struct mipha_app_port ports[MIPHA_CFG_MAX_PORTS];
+	unsigned int n_workers;
+	unsigned int worker_lcore[MIPHA_CFG_MAX_WORKERS];
+	struct mipha_worker *workers[MIPHA_CFG_MAX_WORKERS];
+	struct rte_mempool *mp;
+	struct rte_rcu_qsbr *qsbr;
+	struct mipha_binding_table *bindings;
+	struct mipha_sa_table *sas;
+	struct rte_ring *ring;
+	struct mipha_ctl ctl;
+	bool ctl_ready;
+	bool launched;
+};
+
+/*
+ * Builds everything from cfg (ports, tables, static SAs, workers' conf; the
+ * clock starts at clock_hex when not NULL). 0, or -1 with why in err. On
+ * error, mipha_app_stop() still frees what was built.
+ */
+int mipha_app_start(struct mipha_app *app, struct mipha_config *cfg, const char *clock_hex,
+		    char *err, size_t errlen);
+/* Launches the workers and runs control on this (the main) lcore until app->quit. */
+int mipha_app_run(struct mipha_app *app);
+/* Stops the workers, frees tables (keys wiped), stops and closes ports. */
+void mipha_app_stop(struct mipha_app *app);
+
+#endif /* MIPHA_APP_H */

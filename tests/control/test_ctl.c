@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control lcore (control/ctl.c) on real tables, a real worker and two
+ * net_ring ports, with the HA clock fixed so lifetimes are exact: a worker
+ * hands over a first registration, control installs the binding, answers
+ * (the spec's reply byte for byte) on its own tx queue, announces the home
+ * address on the home port, and removes the binding exactly when its
+ * lifetime ends, or later when a worker extended it. Also: table full (130),
+ * deregistration without binding, a duplicate handed to control, initial
+ * dynamic-key RRQs (131), messages control must drop. EAL --no-huge; the
+ * dataplane tests' harness (tests/dataplane/dp_test.c) builds the rest.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "mip.h"
+
+#include "config.h"
+#include "ctl.h"
+#include "dp_test.h"
+#include "port.h"
+
+#define CTL_TXQ 1	/* queue 0 would be the worker's */
+
+static struct rte_ring *rx_ring[2], *tx_ring[2][2];
+static struct mipha_config cfg;
+static struct mipha_ctl ctl;
+static struct mipha_worker *workers[1];
+static uint32_t home, coa, ha;
+static uint64_t t0;			/* the rereg's Identification: the HA clock */
+static struct mip_key skey2;
+static uint8_t rereg_rrq[128], rereg_rrp[128];
+static size_t rereg_rrq_len, rereg_rrp_len;
+
+static void ports(void)
+{
+	static const char *const names[2] = { "ctl_home", "ctl_up" };
+	struct mipha_port_info info;
+
+	for (int p = 0; p < 2; p++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%s_rx", names[p]);
+		rx_ring[p] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
+		for (int q = 0; q < 2; q++) {
+			snprintf(n, sizeof(n), "%s_tx%d", names[p], q);
+			tx_ring[p][q] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
+			cr_assert_not_null(tx_ring[p][q]);
+		}
+		cr_assert_eq(rte_eth_from_rings(names[p], &rx_ring[p], 1, tx_ring[p], 2, 0), p);
+		struct mipha_port_conf pc = { .nb_rxq = 1, .nb_txq = 2, .nb_rxd = 64, .nb_txd = 64,
+					      .mp = dp.mp, .socket = SOCKET_ID_ANY };
+
+		cr_assert_eq(mipha_port_init((uint16_t)p, &pc, &info), 0);
+	}
+}
+
+static void setup(void)
+{
+	dp_setup("ctl");
+	ports();
+	home = dp_ip(dp_vec_str("inputs", "home_address"));
+	ha = dp_ip(dp_vec_str("inputs", "home_agent"));
+	coa = dp_ip(dp_vec_str("rereg", "care_of"));
+	cr_assert_eq(mip_ident_from_hex(dp_vec_str("rereg", "identification"), &t0), 0);
+	dp.conf.clock.fixed_ntp = t0;
+	cr_assert_eq(dp_vec_hex("skey2", NULL, skey2.b, sizeof(skey2.b)), 16);
+	rereg_rrq_len = dp_vec_hex("rereg", "rrq", rereg_rrq, sizeof(rereg_rrq));
+	rereg_rrp_len = dp_vec_hex("rereg", "rrp", rereg_rrp, sizeof(rereg_rrp));
+	dp_static_sa(home, (uint32_t)dp_vec_u64("inputs", "spi2"), MIP_ALG_HMAC_MD5, &skey2);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ha.max_lifetime = 3600;
+	workers[0] = &dp.w;
+	struct mipha_ctl_params p = {
+		.cfg = &cfg,
+		.wconf = &dp.conf,
+		.bindings = dp.bt,
+		.sas = dp.st,
+		.ring = dp.ring,
+		.mp = dp.mp,
+		.txq = CTL_TXQ,
+		.quit = &dp.quit,
+		.workers = workers,
+		.n_workers = 1,
+	};
+	cr_assert_eq(mipha_ctl_init(&ctl, &p), 0);
+}
+
+static void drain(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+static void teardown(void)
+{
+	mipha_ctl_drain(&ctl);
+	mipha_ctl_fini(&ctl);
+	for (int p = 0; p < 2; p++) {
+		mipha_port_fini((uint16_t)p);
+		drain(tx_ring[p][0]);
+		drain(tx_ring[p][1]);
+	}
+	dp_teardown();
+}
+
+TestSuite(ctl, .init = setup, .fini = teardown);
+
+/* What control sent on port (its queue), or NULL. */
+static struct rte_mbuf *ctl_sent(int port)
+{
+	struct rte_mbuf *m;
+
+	return rte_ring_dequeue(tx_ring[port][CTL_TXQ], (void **)&m) == 0 ? m : NULL;
+}
+
+/* The worker takes frame; returns how many messages it gave control. */
+static unsigned int worker_takes(struct rte_mbuf *m)
+{
+	unsigned int before = rte_ring_count(dp.ring);
+
+	mipha_worker_process(&dp.w, &m, 1);
+	return rte_ring_count(dp.ring) - before;
+}
+
+static void set_clock(uint64_t ntp)
+{
+	dp.conf.clock.fixed_ntp = ntp;
+}
+
+static uint64_t sec(uint32_t s)
+{
+	return (uint64_t)s << 32;
+}
+
+/* Registers the spec's MN through the worker and control; checks the reply. */
+static void register_mn(void)
+{
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	uint16_t len;
+
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len)), 1);
+	cr_assert_geq(mipha_ctl_poll(&ctl), 1);
+	m = ctl_sent(DP_PORT_UP);
+	cr_assert_not_null(m, "no reply on the uplink's control queue");
+	p = dp_reply_payload(m, &len);
+	cr_assert_eq(len, rereg_rrp_len);
+	cr_assert_arr_eq(p, rereg_rrp, len, "reply differs from the spec's rereg RRP");
+	rte_pktmbuf_free(m);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_BINDING_NEW], 1);
+}
+
+Test(ctl, first_registration_installs_answers_and_announces)
+{
+	struct mipha_binding *b;
+	struct rte_mbuf *m;
+	const struct rte_arp_hdr *arp;
+
+	register_mn();
+	b = mipha_binding_lookup(dp.bt, home);
+	cr_assert_not_null(b);
+	cr_assert_eq(mipha_binding_coa(mipha_binding_load(b)), coa);
+	cr_assert_eq(mipha_binding_expiry(mipha_binding_load(b)), (uint32_t)(t0 >> 32) + 1800);
+	/* Gratuitous ARP on the home port, from control's queue. */
+	m = ctl_sent(DP_PORT_HOME);
+	cr_assert_not_null(m, "no gratuitous ARP on the home port");
+	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	cr_assert_eq(arp->arp_data.arp_sip, home);
+	cr_assert_eq(arp->arp_data.arp_tip, home);
+	cr_assert(rte_is_same_ether_addr(&arp->arp_data.arp_sha, &dp_mac_home));
+	rte_pktmbuf_free(m);
+	cr_assert_null(ctl_sent(DP_PORT_HOME));
+	cr_assert_null(ctl_sent(DP_PORT_UP));
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_GARP], 1);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_ACCEPTED], 1);
+}
+
+Test(ctl, binding_expires_exactly_at_its_lifetime)
+{
+	uint32_t s0 = (uint32_t)(t0 >> 32);
+
+	register_mn();
+	set_clock(sec(s0 + 1799));
+	mipha_ctl_poll(&ctl);
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home), "removed a second early");
+	set_clock(sec(s0 + 1800));
+	mipha_ctl_poll(&ctl);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home), "not removed at its expiry");
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_BINDING_EXPIRED], 1);
+	cr_assert_eq(ctl.expiry.n, 0, "expiry entry left behind");
+}
+
+Test(ctl, refreshed_binding_is_rearmed_not_removed)
+{
+	uint32_t s0 = (uint32_t)(t0 >> 32);
+	struct mipha_binding *b;
+
+	register_mn();
+	b = mipha_binding_lookup(dp.bt, home);
+	/* What a worker's fast-path re-registration does. */
+	mipha_binding_refresh(b, coa, s0 + 2500, 0);
+	set_clock(sec(s0 + 1800));
+	mipha_ctl_poll(&ctl);
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home), "removed a refreshed binding");
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_EXPIRY_REARMED], 1);
+	set_clock(sec(s0 + 2499));
+	mipha_ctl_poll(&ctl);
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home));
+	set_clock(sec(s0 + 2500));
+	mipha_ctl_poll(&ctl);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home));
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_BINDING_EXPIRED], 1);
+}
+
+Test(ctl, stale_expiry_entry_does_not_remove_a_reinstalled_binding)
+{
+	uint32_t s0 = (uint32_t)(t0 >> 32);
+
+	register_mn();
+	/* Removed and installed again by someone else: the old entry is stale. */
+	cr_assert_eq(mipha_binding_remove(dp.bt, home), 0);
+	cr_assert_eq(mipha_binding_install(dp.bt, home, coa, s0 + 5000, 0, 999999, NULL), 0);
+	set_clock(sec(s0 + 1800));
+	mipha_ctl_poll(&ctl);
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home));
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_BINDING_EXPIRED], 0);
+}
+
+Test(ctl, table_full_gets_130_signed)
+{
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	uint16_t len;
+	uint32_t i, filled = 0;
+
+	for (i = 0; i < 100000; i++) {
+		uint32_t a = htonl(0x0a020000u + i); /* 10.2.x.y: never the MN */
+
+		if (mipha_binding_install(dp.bt, a, coa, 0xffffffffu, 0, 0, NULL) != 0)
+			break;
+		filled++;
+	}
+	cr_assert_lt(i, 100000, "binding table never filled");
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len)), 1);
+	mipha_ctl_poll(&ctl);
+	m = ctl_sent(DP_PORT_UP);
+	cr_assert_not_null(m);
+	p = dp_reply_payload(m, &len);
+	cr_assert_eq(p[0], MIP_TYPE_RRP);
+	cr_assert_eq(p[1], MIP_CODE_INSUFFICIENT_RESOURCES);
+	/* Signed with the SA: the MHAE closes the reply and verifies. */
+	struct mip_msg r;
+	struct mip_parse_cfg pc;
+
+	mip_parse_cfg_default(&pc);
+	cr_assert_eq(mip_parse(p, len, &pc, &r), MIP_OK);
+	cr_assert(mip_auth_verify(&r, MIP_ALG_HMAC_MD5, &skey2));
+	rte_pktmbuf_free(m);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home));
+	cr_assert_null(ctl_sent(DP_PORT_HOME), "announced a binding that does not exist");
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_130], 1);
+	cr_assert_gt(filled, 0);
+}
+
+Test(ctl, deregistration_without_binding_is_accepted)
+{
+	uint8_t buf[128];
+	struct mip_builder b;
+	struct mip_msg r;
+	struct mip_parse_cfg pc;
+	const char *nai = dp_vec_str("inputs", "nai");
+	uint64_t ident = t0 + sec(1);
+	size_t off;
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	uint16_t len;
+
+	mip_builder_init(&b, buf, sizeof(buf));
+	mip_put_rrq_hdr(&b, 0, 0, home, ha, coa, ident);
+	mip_put_nai(&b, nai, strlen(nai));
+	off = mip_put_auth(&b, MIP_EXT_MHAE, (uint32_t)dp_vec_u64("inputs", "spi2"), 16);
+	cr_assert_eq(b.err, 0);
+	cr_assert_eq(mip_auth_sign(buf, off, MIP_ALG_HMAC_MD5, &skey2), 0);
+	set_clock(ident);
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, buf, (uint16_t)b.len)), 1);
+	mipha_ctl_poll(&ctl);
+	m = ctl_sent(DP_PORT_UP);
+	cr_assert_not_null(m);
+	p = dp_reply_payload(m, &len);
+	mip_parse_cfg_default(&pc);
+	cr_assert_eq(mip_parse(p, len, &pc, &r), MIP_OK);
+	cr_assert_eq(r.code, MIP_CODE_ACCEPTED);
+	cr_assert_eq(r.lifetime, 0);
+	cr_assert_eq(r.ident, ident);
+	cr_assert(r.present & MIP_HAS_NAI);
+	cr_assert(mip_auth_verify(&r, MIP_ALG_HMAC_MD5, &skey2));
+	rte_pktmbuf_free(m);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_DEREG_UNBOUND], 1);
+}
+
+Test(ctl, duplicate_handed_to_control_gets_the_same_reply)
+{
+	struct mipha_ctrl_msg msg;
+	struct rte_mbuf *m, *copy;
+	const uint8_t *p;
+	uint16_t len;
+
+	register_mn();
+	m = ctl_sent(DP_PORT_HOME); /* the gratuitous ARP */
+	rte_pktmbuf_free(m);
+	/* As a worker would hand over an exact copy. */
+	copy = dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len);
+	copy->l2_len = sizeof(struct rte_ether_hdr); /* the classifier's work (ctrl_msg.h) */
+	copy->l3_len = sizeof(struct rte_ipv4_hdr);
+	copy->l4_len = sizeof(struct rte_udp_hdr);
+	memset(&msg, 0, sizeof(msg));
+	msg.m = copy;
+	msg.sa = mipha_sa_lookup(dp.st, home, (uint32_t)dp_vec_u64("inputs", "spi2"));
+	msg.cls = MIPHA_CTRL_DUPLICATE;
+	msg.port = DP_PORT_UP;
+	msg.rrq_off = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+		      sizeof(struct rte_udp_hdr);
+	msg.rrq_len = (uint16_t)rereg_rrq_len;
+	msg.ha_addr = ha;
+	cr_assert_not_null(msg.sa);
+	mipha_ctl_handle(&ctl, &msg);
+	m = ctl_sent(DP_PORT_UP);
+	cr_assert_not_null(m);
+	p = dp_reply_payload(m, &len);
+	cr_assert_eq(len, rereg_rrp_len);
+	cr_assert_arr_eq(p, rereg_rrp, len);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_DUPLICATE], 1);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_BINDING_NEW], 1, "a duplicate installed again");
+}
+
+Test(ctl, initial_dynkey_rrq_gets_131_without_mhae)
+{
+	uint8_t rrq[256];
+	size_t len = dp_vec_hex("initial_rrq", NULL, rrq, sizeof(rrq));
+	uint32_t src = dp_ip(dp_vec_str("inputs", "care_of"));
+	struct mip_parse_cfg pc = dp.conf.parse;
+	struct mip_msg r;
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	uint16_t plen;
+
+	cr_assert_eq(worker_takes(dp_frame_rrq(src, ha, 434, rrq, (uint16_t)len)), 1);
+	mipha_ctl_poll(&ctl);
+	m = ctl_sent(DP_PORT_UP);
+	cr_assert_not_null(m);
+	p = dp_reply_payload(m, &plen);
+	cr_assert_eq(mip_parse(p, plen, &pc, &r), MIP_OK);
+	cr_assert_eq(r.code, MIP_CODE_MN_FAILED_AUTH);
+	cr_assert_not(r.present & MIP_HAS_MHAE, "131 must not carry an MHAE");
+	cr_assert(r.present & MIP_HAS_NAI);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_131_DYNKEY], 1);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home));
+}
+
+Test(ctl, bad_messages_are_dropped_and_counted)
+{
+	struct mipha_ctrl_msg msg;
+
+	/* RRQ length past the frame: not re-parsed from beyond the mbuf. */
+	memset(&msg, 0, sizeof(msg));
+	msg.m = dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len);
+	msg.cls = MIPHA_CTRL_NEW_BINDING;
+	msg.rrq_off = 42;
+	msg.rrq_len = 2000;
+	mipha_ctl_handle(&ctl, &msg);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_DROP_MALFORMED], 1);
+	/* A "verified" class without its SA. */
+	msg.m = dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len);
+	msg.rrq_len = (uint16_t)rereg_rrq_len;
+	msg.sa = NULL;
+	mipha_ctl_handle(&ctl, &msg);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_DROP_UNEXPECTED], 1);
+	/* Nothing was sent, nothing installed, every mbuf went back to the pool. */
+	cr_assert_null(ctl_sent(DP_PORT_UP));
+	cr_assert_null(mipha_binding_lookup(dp.bt, home));
+	cr_assert_eq(rte_mempool_in_use_count(dp.mp), 0);
+}
