@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "mip_secret.h"
+
+#include "rcu_pool.h"
+
+static void mipha_rcu_pool_free_cb(void *arg, void *e, unsigned int n)
+{
+	struct mipha_rcu_pool *p = arg;
+	void **ep = e;
+
+	for (unsigned int i = 0; i < n; i++) {
+		mipha_rcu_pool_put_now(p, ep[i]);
+		p->nb_retired--;
+	}
+}
+
+int mipha_rcu_pool_init(struct mipha_rcu_pool *p, const char *name, uint32_t n, size_t esize,
+			int socket, struct rte_rcu_qsbr *qsbr)
+{
+	char dqname[RTE_RCU_QSBR_DQ_NAMESIZE];
+
+	memset(p, 0, sizeof(*p));
+	/* big entries (SAs) on cache lines; small ones (bindings) packed: 1M of them must fit */
+	p->esize = esize >= RTE_CACHE_LINE_SIZE ? RTE_ALIGN_CEIL(esize, RTE_CACHE_LINE_SIZE)
+						: RTE_ALIGN_CEIL(esize, sizeof(uint64_t));
+	p->qsbr = qsbr;
+	p->n = n;
+	p->mem = rte_zmalloc_socket(name, (size_t)n * p->esize, RTE_CACHE_LINE_SIZE, socket);
+	p->free_idx = rte_malloc_socket(name, (size_t)n * sizeof(uint32_t), 0, socket);
+	if (p->mem == NULL || p->free_idx == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < n; i++)
+		p->free_idx[i] = n - 1 - i;
+	p->nb_free = n;
+
+	snprintf(dqname, sizeof(dqname), "%s", name);
+	struct rte_rcu_qsbr_dq_parameters params = {
+		.name = dqname,
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, /* control lcore only */
+		/* a fraction of the pool: a full queue waits for one grace period (see retire) */
+		.size = RTE_MAX(n / 8, 64u),
+		.esize = sizeof(void *),
+		.trigger_reclaim_limit = 0, /* try on every retire: cheap when nothing is ready */
+		.max_reclaim_size = 64,
+		.free_fn = mipha_rcu_pool_free_cb,
+		.p = p,
+		.v = qsbr,
+	};
+	p->dq = rte_rcu_qsbr_dq_create(&params);
+	if (p->dq == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	mipha_rcu_pool_fini(p);
+	return -ENOMEM;
+}
+
+void mipha_rcu_pool_fini(struct mipha_rcu_pool *p)
+{
+	if (p->mem != NULL)
+		mip_wipe(p->mem, (size_t)p->n * p->esize);
+	if (p->dq != NULL)
+		rte_rcu_qsbr_dq_delete(p->dq);
+	rte_free(p->mem);
+	rte_free(p->free_idx);
+	memset(p, 0, sizeof(*p));
+}
+
+void *mipha_rcu_pool_alloc(struct mipha_rcu_pool *p)
+{
+	if (p->nb_free == 0)
+		mipha_rcu_pool_reclaim(p);
+	if (p->nb_free == 0)
+		return NULL;
+	uint32_t idx = p->free_idx[--p->nb_free];
+	void *e = p->mem + (size_t)idx * p->esize;
+
+	memset(e, 0, p->esize);
+	return e;
+}
+
+void mipha_rcu_pool_put_now(struct mipha_rcu_pool *p, void *e)
+{
+	uint32_t idx = (uint32_t)(((uint8_t *)e - p->mem) / p->esize);
+
+	mip_wipe(e, p->esize);
+	p->wiped++;
+	p->free_idx[p->nb_free++] = idx;
+}
+
+int mipha_rcu_pool_retire(struct mipha_rcu_pool *p, void *e)
+{
+	p->nb_retired++;
+	if (rte_rcu_qsbr_dq_enqueue(p->dq, &e) == 0)
+		return 0;
+	/*
+	 * Queue full (a mass removal): wait for one grace period, which frees
+	 * everything queued so far. Workers report every loop and go offline
+	 * while asleep, so this costs control one burst time.
+	 */
+	rte_rcu_qsbr_synchronize(p->qsbr, RTE_QSBR_THRID_INVALID);
+	mipha_rcu_pool_reclaim(p);
+	if (rte_rcu_qsbr_dq_enqueue(p->dq, &e) == 0)
+		return 0;
+	p->nb_retired--;
+	return -ENOSPC;
+}
+
+unsigned int mipha_rcu_pool_reclaim(struct mipha_rcu_pool *p)
+{
+	unsigned int freed = 0, pending = 0, available = 0;
+
+	rte_rcu_qsbr_dq_reclaim(p->dq, p->n, &freed, &pending, &available);
+	return freed;
+}
+
+uint32_t mipha_rcu_pool_used(const struct mipha_rcu_pool *p)
+{
+	return p->n - p->nb_free - p->nb_retired;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore: configuration that control fills from the config file,
+ * the per-lcore context, the main loop, and one entry point per stage. Every
+ * stage takes an array of mbufs (a burst), so tests drive each one on
+ * hand-built bursts without ports:
+ *
+ *   rx burst -> mipha_classify -> mipha_arp_burst    (ARP for HA addresses, proxy ARP)
+ *                              -> mipha_reg_burst    (UDP/434 to an HA address)
+ *                              -> mipha_encap_burst  (IPv4 to the home prefix)
+ *                              -> mipha_decap_burst  (IP-in-IP to an HA address)
+ *            -> mipha_worker_tx_flush
+ *
+ * A stage consumes every mbuf it is given: it either puts it on w->tx[port]
+ * (reused in place as the reply, tunnel or decapsulated packet), hands it to
+ * control over the ring, or frees it and counts the reason. Workers never
+ * block and never allocate per packet.
+ *
+ * Addresses are uint32_t in network order, as in libmip.
+ */
+#ifndef MIPHA_DP_WORKER_H
+#define MIPHA_DP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "mip_wire.h"
+
+#include "auth_batch.h"
+#include "clock.h"
+#include "counters.h"
+
+struct rte_ring;
+struct rte_rcu_qsbr;
+struct mipha_binding_table;
+struct mipha_sa_table;
+
+#define MIPHA_BURST 32		/* rx burst and largest stage input */
+#define MIPHA_MAX_PORTS 4	/* DPDK port ids 0..3 */
+#define MIPHA_MAX_HA_ADDRS 8
+#define MIPHA_TX_BUF 64		/* per-port tx buffer of a worker */
+
+/* Port roles (a port may have both). */
+#define MIPHA_ROLE_HOME 0x1	/* the home link: proxy ARP; decapsulated packets leave here */
+#define MIPHA_ROLE_UPLINK 0x2	/* towards care-of addresses: tunnels leave here */
+
+struct mipha_port_role {
+	uint8_t roles;			/* MIPHA_ROLE_*; 0 = port unused */
+	struct rte_ether_addr mac;	/* this port's own address */
+	struct rte_ether_addr next_hop;	/* gateway MAC: where tunnels (uplink) or
+					 * decapsulated packets (home) are sent */
+};
+
+/* Filled by control from the configuration before the workers start; read-only after. */
+struct mipha_worker_conf {
+	uint32_t ha_addr[MIPHA_MAX_HA_ADDRS]; /* ha_addr[0] is the tunnel source */
+	unsigned int nb_ha_addrs;
+	uint32_t home_prefix;		/* network order, e.g. 10.1.0.0 */
+	uint32_t home_mask;		/* network order, e.g. 255.255.255.0 */
+	struct mipha_port_role port[MIPHA_MAX_PORTS]; /* indexed by DPDK port id */
+	uint16_t tunnel_mtu;		/* largest outer IPv4 packet; 0 = 1500 */
+	uint16_t max_lifetime;		/* seconds granted at most */
+	uint32_t replay_tolerance;	/* seconds (spec default 7) */
+	struct mip_parse_cfg parse;	/* vendor id, DYNKEY_SPI */
+	uint32_t idle_sleep_us;		/* sleep this long when rx stays empty; 0 = spin */
+	uint32_t idle_polls;		/* empty polls before sleeping; 0 = 256 */
+	uint32_t icmp_rate;		/* ICMP errors a worker sends per second at most (0: none) */
+	struct mipha_clock clock;	/* HA time (--clock) */
+};
+
+/*
+ * Fills conf with defaults (tolerance 7, MTU 1500, max lifetime 1800, 100
+ * ICMP errors per second, parse defaults).
+ */
+void mipha_worker_conf_default(struct mipha_worker_conf *conf);
+
+struct mipha_txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[MIPHA_TX_BUF];
+};
+
+/* What mipha_worker_init needs. */
+struct mipha_worker_params {
+	const struct mipha_worker_conf *conf;
+	struct mipha_binding_table *bindings;
+	struct mipha_sa_table *sas;
+	struct rte_ring *ctrl_ring;	/* see ctrl_msg.h */
+	struct rte_rcu_qsbr *qsbr;	/* the tables' */
+	unsigned int id;		/* worker index: RCU thread id, ctrl_msg.worker */
+	uint16_t rxq;			/* rx queue polled on every port with a role */
+	uint16_t txq;			/* tx queue used on every port */
+	volatile bool *quit;		/* the loop returns when it becomes true */
+};
+
+/* One worker's context (one per lcore; nothing in it is shared). */
+struct mipha_worker {
+	struct mipha_worker_params p;
+	const struct mipha_worker_conf *conf;	/* = p.conf */
+	struct mipha_auth auth;
+	uint64_t now;				/* HA time (NTP) of the current burst */
+	uint16_t ip_id;				/* outer IPv4 Identification when DF is clear */
+	uint32_t icmp_sec;			/* ICMP error budget: the second it is for */
+	uint32_t icmp_left;			/* and what is left of it */
+	struct mipha_txbuf tx[MIPHA_MAX_PORTS];	/* to be sent, by port */
+	struct mipha_counters cnt;
+	/* scratch for replies built in a burst (not a per-packet allocation) */
+	uint8_t scratch[MIPHA_BURST][320];
+};
+
+/*
+ * Initialises w (ipsec-mb manager, counters) and registers it with the RCU
+ * QSBR variable (thread id = p->id, left offline until the loop or
+ * mipha_worker_online). 0 or a negative errno.
+ */
+int mipha_worker_init(struct mipha_worker *w, const struct mipha_worker_params *p);
+/* Frees what init took; drops anything still buffered. */
+void mipha_worker_fini(struct mipha_worker *w);
+/* Tests: mark the worker online/quiescent without running the loop. */
+void mipha_worker_online(struct mipha_worker *w);
+void mipha_worker_quiescent(struct mipha_worker *w);
+void mipha_worker_offline(struct mipha_worker *w);
+
+/*
+ * lcore function (rte_eal_remote_launch(mipha_worker_loop, w, lcore)): polls
+ * p.rxq on every port with a role, processes, transmits, reports quiescent
+ * state every iteration, sleeps idle_sleep_us (offline) after idle_polls
+ * empty polls. Returns 0 when *p.quit becomes true.
+ */
+int mipha_worker_loop(void *w);
+
+/* Classes of mipha_classify. */
+enum mipha_class {
+	MIPHA_CLS_ARP,
+	MIPHA_CLS_REG,
+	MIPHA_CLS_ENCAP,
+	MIPHA_CLS_DECAP,
+	MIPHA_CLS__COUNT
+};
+
+struct mipha_classes {
+	uint16_t n[MIPHA_CLS__COUNT];
+	struct rte_mbuf *m[MIPHA_CLS__COUNT][MIPHA_BURST];
+};
+
+/*
+ * Sorts n (<= MIPHA_BURST) frames into out by class, after checking the
+ * Ethernet and IPv4 headers (version, IHL, lengths, header checksum; frame
+ * trimmed to the IPv4 total length; l2_len/l3_len set). What matches no class
+ * is freed and counted, as is anything past the first MIPHA_BURST frames
+ * (mipha_worker_process passes bursts of at most that).
+ */
+void mipha_classify(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		    struct mipha_classes *out);
+
+/* ARP requests for an HA address, or (home-role port) for an away MN's home address. */
+void mipha_arp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Registrations (classified MIPHA_CLS_REG): parse, 136/134 replies, bulk SA
+ * lookup, batched MHAE verification, duplicate cache, replay (133), in-place
+ * binding refresh with a signed reply (0 or 1); the rest to control (see
+ * ctrl_msg.h). Uses w->now as the HA clock.
+ */
+void mipha_reg_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Data to the home prefix: IP-in-IP (RFC 2003) to the binding's care-of
+ * address; ICMP fragmentation-needed (DF set, over tunnel_mtu) or time
+ * exceeded (TTL) back to the sender, rate limited (icmp_rate).
+ */
+void mipha_encap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Reverse tunnel (RFC 3024): checked, decapsulated, sent on the home-role
+ * port to its next hop; inner packets for the home prefix are tunnelled again
+ * (MN to MN).
+ */
+void mipha_decap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* Sets w->now from the clock, classifies, runs every stage. Leaves output in w->tx. */
+void mipha_worker_process(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* Transmits w->tx on p.txq of each port; frees and counts what the NIC refused. Returns sent. */
+uint16_t mipha_worker_tx_flush(struct mipha_worker *w);
+
+/*
+ * Turns a received RRQ frame into its reply frame, in place: writes rrp
+ * (rrp_len bytes; may point into m) at rrq_off, swaps the Ethernet addresses,
+ * sends from ha_addr to the RRQ's IPv4 source and UDP source port (from port
+ * 434), sets lengths, TTL 64, IPv4 and UDP checksums (software). For control
+ * too. 0, or -ENOSPC when the mbuf cannot hold the reply.
+ */
+int mipha_reply_frame(struct rte_mbuf *m, uint16_t rrq_off, const uint8_t *rrp, uint16_t rrp_len,
+		      uint32_t ha_addr);
+
+/*
+ * For control, when a binding starts (RFC 5944 4.6): a broadcast gratuitous
+ * ARP reply saying home_addr is at mac (sender and target IP = home_addr).
+ * NULL when mp is empty. The caller transmits it on the home-role port.
+ */
+struct rte_mbuf *mipha_arp_gratuitous(struct rte_mempool *mp, const struct rte_ether_addr *mac,
+				      uint32_t home_addr);
+
+/* Whether addr (network order) is one of conf's HA addresses. */
+bool mipha_is_ha_addr(const struct mipha_worker_conf *conf, uint32_t addr);
+
+#endif /* MIPHA_DP_WORKER_H */

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Classification, IP-in-IP encapsulation (RFC 2003) checked field by field,
+ * ICMP fragmentation-needed, reverse-tunnel decapsulation (RFC 3024) and its
+ * spoofing checks, ARP and proxy ARP, the gratuitous ARP builder.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_icmp.h>
+
+#include "mip.h"
+
+#include "dp_test.h"
+
+static uint32_t home, ha, coa, cn;
+static uint64_t now;
+static struct mipha_binding *bnd;
+
+static void setup(void)
+{
+	dp_setup("dp_tunnel");
+	home = dp_ip("10.1.0.10");
+	ha = dp_ip("10.1.0.1");
+	coa = dp_ip("192.0.2.77");
+	cn = dp_ip("203.0.113.5");
+	now = dp.conf.clock.fixed_ntp;
+	cr_assert_eq(mipha_binding_install(dp.bt, home, coa, mip_ntp_sec(now) + 100, MIP_FLAG_T, 0,
+					   &bnd), 0);
+}
+
+TestSuite(dp_tunnel, .init = setup, .fini = dp_teardown);
+
+static void run(struct rte_mbuf **m, uint16_t n)
+{
+	mipha_worker_process(&dp.w, m, n);
+}
+
+static void run1(struct rte_mbuf *m)
+{
+	run(&m, 1);
+}
+
+static struct rte_mbuf *take(uint16_t port)
+{
+	cr_assert_eq(dp.w.tx[port].n, 1, "port %u: %u frames", port, dp.w.tx[port].n);
+	dp.w.tx[port].n = 0;
+	return dp.w.tx[port].m[0];
+}
+
+static void check_encap(uint8_t tos, bool df, uint16_t plen, uint8_t ttl)
+{
+	uint8_t payload[1500];
+
+	cr_assert_leq(plen, sizeof(payload));
+
+	for (uint16_t i = 0; i < plen; i++)
+		payload[i] = (uint8_t)(i * 7 + tos);
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, plen, tos, ttl, df));
+	struct rte_mbuf *m = take(DP_PORT_UP);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_ipv4_hdr *in = o + 1;
+	struct rte_ipv4_hdr ref;
+
+	cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_gw_up));
+	cr_assert(rte_is_same_ether_addr(&eth->src_addr, &dp_mac_up));
+	cr_assert_eq(eth->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
+	cr_assert_eq(m->data_len, 14 + 20 + 20 + plen);
+	cr_assert_eq(o->version_ihl, 0x45);
+	cr_assert_eq(o->type_of_service, tos, "TOS copied");
+	cr_assert_eq(rte_be_to_cpu_16(o->total_length), 20 + 20 + plen);
+	cr_assert_eq((o->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) != 0, df,
+		     "DF copied");
+	cr_assert_eq(o->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK |
+							  RTE_IPV4_HDR_MF_FLAG), 0);
+	cr_assert_eq(o->time_to_live, 64);
+	cr_assert_eq(o->next_proto_id, IPPROTO_IPIP);
+	cr_assert_eq(o->src_addr, ha);
+	cr_assert_eq(o->dst_addr, coa);
+	/* the template + incremental checksum equals a full recomputation */
+	ref = *o;
+	ref.hdr_checksum = 0;
+	cr_assert_eq(o->hdr_checksum, rte_ipv4_cksum(&ref), "outer checksum (tos %u, len %u, df %d)",
+		     tos, plen, df);
+	/* inner: TTL aged by one, checksum still right, the rest untouched */
+	cr_assert_eq(in->time_to_live, ttl - 1);
+	cr_assert_eq(rte_raw_cksum(in, 20), 0xffff, "inner checksum");
+	cr_assert_eq(in->src_addr, cn);
+	cr_assert_eq(in->dst_addr, home);
+	cr_assert_eq(in->type_of_service, tos);
+	cr_assert_arr_eq((uint8_t *)(in + 1), payload, plen);
+	rte_pktmbuf_free(m);
+}
+
+Test(dp_tunnel, encapsulation_field_by_field)
+{
+	check_encap(0, true, 64, 64);
+	check_encap(0xb8, false, 1, 2);
+	check_encap(0x10, true, 1400 - 20 - 20 + 20, 255);
+	/* many TOS/length/DF/TTL combinations for the incremental checksum */
+	for (unsigned int i = 0; i < 300; i++)
+		check_encap((uint8_t)(i * 37), (i & 1) != 0, (uint16_t)(1 + (i * 131) % 1400),
+			    (uint8_t)(2 + i % 250));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP], 303);
+}
+
+Test(dp_tunnel, encapsulation_drops)
+{
+	uint8_t payload[64] = { 0 };
+
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 1, true));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_TTL], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_TIME_EXCEEDED], 1);
+	rte_pktmbuf_free(take(DP_PORT_UP));
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, dp_ip("10.1.0.11"), payload, 64, 0, 64, true));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_NO_BINDING], 1);
+	/* expired binding */
+	mipha_binding_refresh(bnd, coa, mip_ntp_sec(now) - 1, MIP_FLAG_T);
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 64, true));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_BINDING_EXPIRED], 1);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n + dp.w.tx[DP_PORT_HOME].n, 0);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP], 0);
+}
+
+Test(dp_tunnel, icmp_fragmentation_needed)
+{
+	static uint8_t payload[1500];
+	uint16_t plen = 1500 - 20 - 10; /* encapsulated: 1510 > 1500 */
+
+	for (uint16_t i = 0; i < plen; i++)
+		payload[i] = (uint8_t)i;
+	struct rte_mbuf *m = dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, plen, 0, 64,
+					 true);
+	uint8_t orig[28];
+
+	memcpy(orig, rte_pktmbuf_mtod_offset(m, uint8_t *, 14), 28);
+	run1(m);
+	m = take(DP_PORT_HOME); /* back where it came from */
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+	cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_peer));
+	cr_assert(rte_is_same_ether_addr(&eth->src_addr, &dp_mac_home));
+	cr_assert_eq(m->data_len, 14 + 20 + 8 + 28);
+	cr_assert_eq(rte_be_to_cpu_16(ip->total_length), 20 + 8 + 28);
+	cr_assert_eq(rte_raw_cksum(ip, 20), 0xffff);
+	cr_assert_eq(ip->next_proto_id, IPPROTO_ICMP);
+	cr_assert_eq(ip->src_addr, ha);
+	cr_assert_eq(ip->dst_addr, cn);
+	cr_assert_eq(icmp->icmp_type, 3);
+	cr_assert_eq(icmp->icmp_code, 4);
+	cr_assert_eq(icmp->icmp_ident, 0);
+	cr_assert_eq(rte_be_to_cpu_16(icmp->icmp_seq_nb), 1480, "next-hop MTU = tunnel MTU - 20");
+	cr_assert_eq(rte_raw_cksum(icmp, 8 + 28), 0xffff, "ICMP checksum");
+	cr_assert_arr_eq((uint8_t *)(icmp + 1), orig, 28, "original header + 8 bytes, TTL unchanged");
+	rte_pktmbuf_free(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_FRAG_NEEDED], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_FRAG_NEEDED], 1);
+
+	/* exactly the MTU fits */
+	check_encap(0, true, 1500 - 40, 64);
+	/* too big without DF: dropped, counted */
+	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, plen, 0, 64, false));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_TOO_BIG], 1);
+	/* a smaller configured MTU */
+	dp.conf.tunnel_mtu = 1400;
+	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, 1400 - 20 - 19, 0, 64, true));
+	m = take(DP_PORT_HOME);
+	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, 34);
+	cr_assert_eq(rte_be_to_cpu_16(icmp->icmp_seq_nb), 1380);
+	rte_pktmbuf_free(m);
+}
+
+Test(dp_tunnel, icmp_time_exceeded_rules_and_rate_limit)
+{
+	uint8_t payload[64];
+
+	for (int i = 0; i < 64; i++)
+		payload[i] = (uint8_t)i;
+	struct rte_mbuf *m = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 1, false);
+	uint8_t orig[28];
+
+	memcpy(orig, rte_pktmbuf_mtod_offset(m, uint8_t *, 14), 28);
+	run1(m);
+	m = take(DP_PORT_UP);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+	cr_assert_eq(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr.addr_bytes[5], 0x77);
+	cr_assert_eq(ip->src_addr, ha);
+	cr_assert_eq(ip->dst_addr, cn);
+	cr_assert_eq(rte_raw_cksum(ip, 20), 0xffff);
+	cr_assert_eq(icmp->icmp_type, 11);
+	cr_assert_eq(icmp->icmp_code, 0);
+	cr_assert_eq(icmp->icmp_seq_nb, 0);
+	cr_assert_eq(rte_raw_cksum(icmp, 8 + 28), 0xffff);
+	cr_assert_arr_eq((uint8_t *)(icmp + 1), orig, 28);
+	rte_pktmbuf_free(m);
+
+	/* never about an ICMP error, a multicast source, or a later fragment */
+	uint8_t unreach[36] = { 3, 1 };
+
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_ICMP, cn, home, unreach, 36, 0, 1, false));
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, dp_ip("224.0.0.9"), home, payload, 64, 0, 1,
+			 false));
+	m = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 1, false);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->fragment_offset = rte_cpu_to_be_16(100);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	run1(m);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 0);
+	/* an echo request is not an error: answered */
+	uint8_t echo[16] = { 8, 0 };
+
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_ICMP, cn, home, echo, 16, 0, 1, false));
+	rte_pktmbuf_free(take(DP_PORT_UP));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_TTL], 5);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_TIME_EXCEEDED], 2);
+
+	/* at most icmp_rate per second of the HA clock */
+	dp.conf.icmp_rate = 3;
+	dp.conf.clock.fixed_ntp += 1ull << 32;
+	for (int i = 0; i < 10; i++)
+		run1(dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 1, false));
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 3);
+	dp_tx_clear();
+	dp.conf.clock.fixed_ntp += 1ull << 32;
+	run1(dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 1, false));
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 1, "budget refilled the next second");
+	dp_tx_clear();
+	cr_assert_eq(rte_mempool_avail_count(dp.mp), 4095, "an mbuf leaked");
+}
+
+static struct rte_mbuf *reverse_to(uint32_t outer_src, uint32_t inner_src, uint32_t inner_dst,
+				   uint8_t ttl);
+
+static struct rte_mbuf *reverse(uint32_t outer_src, uint32_t inner_src, uint8_t ttl)
+{
+	return reverse_to(outer_src, inner_src, cn, ttl);
+}
+
+static struct rte_mbuf *reverse_to(uint32_t outer_src, uint32_t inner_src, uint32_t inner_dst,
+				   uint8_t ttl)
+{
+	uint8_t inner[20 + 32];
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)inner;
+
+	memset(inner, 0, sizeof(inner));
+	in->version_ihl = 0x45;
+	in->total_length = rte_cpu_to_be_16(sizeof(inner));
+	in->time_to_live = ttl;
+	in->next_proto_id = IPPROTO_UDP;
+	in->src_addr = inner_src;
+	in->dst_addr = inner_dst;
+	in->hdr_checksum = rte_ipv4_cksum(in);
+	for (int i = 0; i < 32; i++)
+		inner[20 + i] = (uint8_t)(0xa0 + i);
+	return dp_frame_ip(DP_PORT_UP, IPPROTO_IPIP, outer_src, ha, inner, sizeof(inner), 0, 64,
+			   false);
+}
+
+Test(dp_tunnel, reverse_tunnel_decapsulation)
+{
+	run1(reverse(coa, home, 64));
+	struct rte_mbuf *m = take(DP_PORT_HOME);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(eth + 1);
+
+	cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_gw_home));
+	cr_assert(rte_is_same_ether_addr(&eth->src_addr, &dp_mac_home));
+	cr_assert_eq(eth->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
+	cr_assert_eq(m->data_len, 14 + 20 + 32);
+	cr_assert_eq(in->src_addr, home);
+	cr_assert_eq(in->dst_addr, cn);
+	cr_assert_eq(in->time_to_live, 63);
+	cr_assert_eq(rte_raw_cksum(in, 20), 0xffff);
+	for (int i = 0; i < 32; i++)
+		cr_assert_eq(((uint8_t *)(in + 1))[i], 0xa0 + i);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DECAP], 1);
+}
+
+Test(dp_tunnel, reverse_tunnel_to_another_mn_is_tunnelled_again)
+{
+	uint32_t other = dp_ip("10.1.0.12"), other_coa = dp_ip("198.51.100.1");
+
+	cr_assert_eq(mipha_binding_install(dp.bt, other, other_coa, mip_ntp_sec(now) + 100, 0, 0,
+					   NULL), 0);
+	run1(reverse_to(coa, home, other, 64));
+	struct rte_mbuf *m = take(DP_PORT_UP);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_ipv4_hdr *in = o + 1;
+
+	cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_gw_up));
+	cr_assert_eq(m->data_len, 14 + 20 + 20 + 32);
+	cr_assert_eq(o->next_proto_id, IPPROTO_IPIP);
+	cr_assert_eq(o->src_addr, ha);
+	cr_assert_eq(o->dst_addr, other_coa);
+	cr_assert_eq(rte_raw_cksum(o, 20), 0xffff);
+	cr_assert_eq(in->src_addr, home);
+	cr_assert_eq(in->dst_addr, other);
+	cr_assert_eq(in->time_to_live, 63, "aged once by this HA");
+	cr_assert_eq(rte_raw_cksum(in, 20), 0xffff);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DECAP], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP], 1);
+	/* to a home address with no binding: decapsulated, then dropped as any such packet */
+	run1(reverse_to(coa, home, dp_ip("10.1.0.13"), 64));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_NO_BINDING], 1);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n + dp.w.tx[DP_PORT_HOME].n, 0);
+	cr_assert_eq(rte_mempool_avail_count(dp.mp), 4095, "an mbuf leaked");
+}
+
+Test(dp_tunnel, reverse_tunnel_spoofing_dropped)
+{
+	/* inner source not a bound home address */
+	run1(reverse(coa, dp_ip("10.1.0.11"), 64));
+	/* outer source not the binding's care-of address */
+	run1(reverse(dp_ip("192.0.2.78"), home, 64));
+	/* both right but from another MN's care-of */
+	cr_assert_eq(mipha_binding_install(dp.bt, dp_ip("10.1.0.12"), dp_ip("198.51.100.1"),
+					   mip_ntp_sec(now) + 100, MIP_FLAG_T, 0, NULL), 0);
+	run1(reverse(dp_ip("198.51.100.1"), home, 64));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_SPOOFED], 3);
+	/* binding without reverse tunnelling */
+	mipha_binding_refresh(bnd, coa, mip_ntp_sec(now) + 100, 0);
+	run1(reverse(coa, home, 64));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_NO_REVERSE_TUNNEL], 1);
+	mipha_binding_refresh(bnd, coa, mip_ntp_sec(now) + 100, MIP_FLAG_T);
+	/* TTL exhausted */
+	run1(reverse(coa, home, 1));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_TTL], 1);
+	/* inner header corrupt */
+	struct rte_mbuf *m = reverse(coa, home, 64);
+
+	rte_pktmbuf_mtod_offset(m, uint8_t *, 34 + 8)[0] ^= 1; /* inner TTL: checksum now wrong */
+	run1(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_IP_MALFORMED], 1);
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n + dp.w.tx[DP_PORT_UP].n, 0);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DECAP], 0);
+}
+
+static struct rte_mbuf *arp_request(uint16_t port, uint32_t sip, uint32_t tip, uint16_t op)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.mp);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	cr_assert_not_null(m);
+	char *p = rte_pktmbuf_append(m, 60); /* padded minimum frame */
+
+	cr_assert_not_null(p);
+	memset(p, 0, 60);
+	eth = (struct rte_ether_hdr *)p;
+	memset(&eth->dst_addr, 0xff, 6);
+	eth->src_addr = dp_mac_peer;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(op);
+	arp->arp_data.arp_sha = dp_mac_peer;
+	arp->arp_data.arp_sip = sip;
+	arp->arp_data.arp_tip = tip;
+	m->port = port;
+	return m;
+}
+
+static void check_arp_reply(struct rte_mbuf *m, const struct rte_ether_addr *mac, uint32_t ip,
+			    uint32_t asker)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_peer));
+	cr_assert(rte_is_same_ether_addr(&eth->src_addr, mac));
+	cr_assert_eq(arp->arp_opcode, rte_cpu_to_be_16(RTE_ARP_OP_REPLY));
+	cr_assert(rte_is_same_ether_addr(&arp->arp_data.arp_sha, mac));
+	cr_assert_eq(arp->arp_data.arp_sip, ip);
+	cr_assert(rte_is_same_ether_addr(&arp->arp_data.arp_tha, &dp_mac_peer));
+	cr_assert_eq(arp->arp_data.arp_tip, asker);
+	rte_pktmbuf_free(m);
+}
+
+Test(dp_tunnel, arp_and_proxy_arp)
+{
+	uint32_t asker = dp_ip("10.1.0.50");
+
+	/* for an HA address, on either port */
+	run1(arp_request(DP_PORT_HOME, asker, ha, RTE_ARP_OP_REQUEST));
+	check_arp_reply(take(DP_PORT_HOME), &dp_mac_home, ha, asker);
+	run1(arp_request(DP_PORT_UP, coa, dp_ip("10.1.0.2"), RTE_ARP_OP_REQUEST));
+	check_arp_reply(take(DP_PORT_UP), &dp_mac_up, dp_ip("10.1.0.2"), coa);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ARP_REPLY], 2);
+	/* proxy for the away MN's home address, on the home link only */
+	run1(arp_request(DP_PORT_HOME, asker, home, RTE_ARP_OP_REQUEST));
+	check_arp_reply(take(DP_PORT_HOME), &dp_mac_home, home, asker);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ARP_PROXY], 1);
+	run1(arp_request(DP_PORT_UP, asker, home, RTE_ARP_OP_REQUEST));
+	/* not for a home address without a binding, nor an MN at home, nor an expired one */
+	run1(arp_request(DP_PORT_HOME, asker, dp_ip("10.1.0.11"), RTE_ARP_OP_REQUEST));
+	mipha_binding_refresh(bnd, home, mip_ntp_sec(now) + 100, 0);
+	run1(arp_request(DP_PORT_HOME, asker, home, RTE_ARP_OP_REQUEST));
+	mipha_binding_refresh(bnd, coa, mip_ntp_sec(now) - 1, 0);
+	run1(arp_request(DP_PORT_HOME, asker, home, RTE_ARP_OP_REQUEST));
+	/* replies, probes (sender = target) and other hosts are not answered */
+	run1(arp_request(DP_PORT_HOME, asker, ha, RTE_ARP_OP_REPLY));
+	run1(arp_request(DP_PORT_HOME, ha, ha, RTE_ARP_OP_REQUEST));
+	run1(arp_request(DP_PORT_HOME, asker, dp_ip("192.168.7.7"), RTE_ARP_OP_REQUEST));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ARP_IGNORED], 7);
+	/* malformed: IPv6 protocol, short */
+	struct rte_mbuf *m = arp_request(DP_PORT_HOME, asker, ha, RTE_ARP_OP_REQUEST);
+
+	rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, 14)->arp_plen = 16;
+	run1(m);
+	m = arp_request(DP_PORT_HOME, asker, ha, RTE_ARP_OP_REQUEST);
+	rte_pktmbuf_trim(m, 60 - 30);
+	run1(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ARP_MALFORMED], 2);
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n + dp.w.tx[DP_PORT_UP].n, 0);
+}
+
+Test(dp_tunnel, gratuitous_arp)
+{
+	struct rte_mbuf *m = mipha_arp_gratuitous(dp.mp, &dp_mac_home, home);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+	static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+	cr_assert_not_null(m);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	cr_assert_eq(m->data_len, 14 + 28);
+	cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &bcast));
+	cr_assert(rte_is_same_ether_addr(&eth->src_addr, &dp_mac_home));
+	cr_assert_eq(eth->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP));
+	cr_assert_eq(arp->arp_hardware, rte_cpu_to_be_16(1));
+	cr_assert_eq(arp->arp_protocol, rte_cpu_to_be_16(0x0800));
+	cr_assert_eq(arp->arp_opcode, rte_cpu_to_be_16(RTE_ARP_OP_REPLY));
+	cr_assert(rte_is_same_ether_addr(&arp->arp_data.arp_sha, &dp_mac_home));
+	cr_assert(rte_is_same_ether_addr(&arp->arp_data.arp_tha, &dp_mac_home));
+	cr_assert_eq(arp->arp_data.arp_sip, home);
+	cr_assert_eq(arp->arp_data.arp_tip, home);
+	rte_pktmbuf_free(m);
+}
+
+Test(dp_tunnel, classify_mixed_burst)
+{
+	uint8_t payload[64] = { 0 };
+	struct rte_mbuf *b[12];
+	uint16_t k = 0;
+
+	b[k++] = arp_request(DP_PORT_HOME, dp_ip("10.1.0.50"), ha, RTE_ARP_OP_REQUEST);
+	b[k++] = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 64, true);
+	b[k++] = reverse(coa, home, 64);
+	b[k++] = dp_frame_udp(DP_PORT_UP, coa, ha, 434, 434, payload, 10); /* short RRQ */
+	b[k++] = dp_frame_udp(DP_PORT_UP, cn, ha, 1000, 53, payload, 20);   /* not 434 */
+	b[k++] = dp_frame_ip(DP_PORT_UP, IPPROTO_TCP, cn, dp_ip("8.8.8.8"), payload, 20, 0, 64, true);
+	struct rte_mbuf *m = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 64, true);
+
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14)->hdr_checksum ^= 1;
+	b[k++] = m;
+	m = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 64, true);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	b[k++] = m;
+	m = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 64, true);
+	rte_pktmbuf_trim(m, m->data_len - 10); /* shorter than Ethernet */
+	b[k++] = m;
+	m = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 64, 0, 64, true);
+	struct rte_mbuf *seg = rte_pktmbuf_alloc(dp.mp);
+
+	rte_pktmbuf_append(seg, 10);
+	cr_assert_eq(rte_pktmbuf_chain(m, seg), 0);
+	b[k++] = m;
+	/* Ethernet padding after a short IPv4 packet is trimmed, not refused */
+	m = dp_frame_ip(DP_PORT_UP, IPPROTO_UDP, cn, home, payload, 4, 0, 64, true);
+	rte_pktmbuf_append(m, 60 - m->data_len);
+	b[k++] = m;
+
+	run(b, k);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_RX], k);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_CLS_ARP], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_CLS_ENCAP], 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_CLS_DECAP], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_CLS_REG], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_NOT_FOR_US], 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_IP_MALFORMED], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_NOT_IPV4], 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_MULTISEG], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_REG_MALFORMED], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP], 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DECAP], 1);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 2);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].m[1]->data_len, 14 + 20 + 20 + 4, "padding trimmed");
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n, 2); /* ARP reply, decapsulated */
+	dp_tx_clear();
+	cr_assert_eq(rte_mempool_avail_count(dp.mp), 4095, "an mbuf leaked");
+}
