@@ -5,17 +5,25 @@ set -u
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dir=$(cd "$1" 2>/dev/null && pwd) || exit 0
 
+# True while pid is this instance's server (its command line names DIR). A
+# zombie that its parent has not reaped yet has an empty command line, so it
+# counts as gone (kill -0 would wait on it for seconds).
+is_ours() {
+	grep -qF -- "$dir" "/proc/$1/cmdline" 2>/dev/null
+}
+
 stop_pid() {
 	pid=$1
-	# Only a process that is this instance's (its command line names DIR).
-	grep -qF -- "$dir" "/proc/$pid/cmdline" 2>/dev/null || return 0
+	is_ours "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
 	i=0
-	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
+	while [ $i -lt 30 ] && is_ours "$pid"; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL "$pid" 2>/dev/null || true
+	if is_ours "$pid"; then
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
 }
 
 if [ -f "$dir/server.pid" ]; then
