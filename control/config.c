@@ -347,6 +347,97 @@ bad:
 	return -1;
 }
 
+/* "FIRST-LAST": two unicast addresses, FIRST <= LAST (network order pair). */
+static int parse_pool(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
+{
+	uint32_t *pool = dst;
+	const char *dash = strchr(v, '-');
+	char first[32];
+	struct why dummy;
+
+	if (dash == NULL || (size_t)(dash - v) >= sizeof(first)) {
+		why_set(why, "'%s' is not FIRST-LAST", v);
+		return -1;
+	}
+	memcpy(first, v, dash - v);
+	first[dash - v] = '\0';
+	if (parse_ipv4(first, &pool[0], 0, 0, &dummy) != 0 ||
+	    parse_ipv4(dash + 1, &pool[1], 0, 0, &dummy) != 0) {
+		why_set(why, "'%s' is not FIRST-LAST of two unicast addresses", v);
+		return -1;
+	}
+	if (ntohl(pool[0]) > ntohl(pool[1])) {
+		why_set(why, "'%s': FIRST is above LAST", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* "hmac-md5" or a comma list of hmac-md5, keyed-md5 (a bit per algorithm). */
+static int parse_algs(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
+{
+	uint32_t bits = 0;
+	const char *p = v;
+
+	while (*p != '\0') {
+		char item[16];
+		size_t n = strcspn(p, ",");
+		enum mip_alg a;
+		struct why dummy;
+
+		if (n == 0 || n >= sizeof(item) || (p[n] == ',' && p[n + 1] == '\0'))
+			goto bad;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (parse_alg(item, &a, 0, 0, &dummy) != 0)
+			goto bad;
+		bits |= 1u << a;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*(uint32_t *)dst = bits;
+	return 0;
+bad:
+	why_set(why, "'%s' is not a list of hmac-md5, keyed-md5", v);
+	return -1;
+}
+
+/* "ADDRESS:PORT", numeric IPv4 (the AAA client resolves no names). */
+static int parse_server(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
+{
+	struct mipha_cfg_aaa_server *s = dst;
+	const char *colon = strrchr(v, ':');
+	char addr[32];
+	struct in_addr a;
+	uint32_t port;
+	struct why dummy;
+
+	if (colon == NULL || (size_t)(colon - v) >= sizeof(addr))
+		goto bad;
+	memcpy(addr, v, colon - v);
+	addr[colon - v] = '\0';
+	if (inet_pton(AF_INET, addr, &a) != 1 || a.s_addr == 0 ||
+	    parse_u32(colon + 1, &port, 1, 65535, &dummy) != 0)
+		goto bad;
+	s->addr = a.s_addr;
+	s->port = (uint16_t)port;
+	return 0;
+bad:
+	why_set(why, "'%s' is not ADDRESS:PORT (numeric IPv4, port 1-65535)", v);
+	return -1;
+}
+
+static int parse_path(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
+{
+	if (strlen(v) >= MIPHA_CFG_PATH_LEN) {
+		why_set(why, "longer than %d characters", MIPHA_CFG_PATH_LEN - 1);
+		return -1;
+	}
+	snprintf(dst, MIPHA_CFG_PATH_LEN, "%s", v);
+	return 0;
+}
+
 /* ---- section tables ---- */
 
 #define KEY(n, req, fn, type, field, lo, hi) \
@@ -364,6 +455,27 @@ static const struct key_def ha_keys[] = {
 	KEY("vendor_id", false, parse_u32, struct mipha_cfg_ha, vendor_id, 1, 0xffffff),
 	KEY("tunnel_mtu", false, parse_u32, struct mipha_cfg_ha, tunnel_mtu, 576, 9600),
 	KEY("max_bindings", false, parse_u32, struct mipha_cfg_ha, max_bindings, 1, 16777216),
+	KEY("home_pool", false, parse_pool, struct mipha_cfg_ha, home_pool_first, 0, 0),
+	KEY("dynamic_algorithms", false, parse_algs, struct mipha_cfg_ha, dynamic_algorithms, 0, 0),
+	KEY("key_continuation", false, parse_u32, struct mipha_cfg_ha, key_continuation, 0, 86400),
+	{ .name = NULL },
+};
+
+#define AAA_SERVER(n, i) \
+	KEY(n, false, parse_server, struct mipha_cfg_aaa, servers[i], 0, 0)
+
+static const struct key_def aaa_keys[] = {
+	AAA_SERVER("server", 0), AAA_SERVER("server.2", 1), AAA_SERVER("server.3", 2),
+	AAA_SERVER("server.4", 3), AAA_SERVER("server.5", 4), AAA_SERVER("server.6", 5),
+	AAA_SERVER("server.7", 6), AAA_SERVER("server.8", 7),
+	KEY("secret_file", true, parse_path, struct mipha_cfg_aaa, secret_file, 0, 0),
+	KEY("timeout_ms", false, parse_u32, struct mipha_cfg_aaa, timeout_ms, 1, 60000),
+	KEY("retries", false, parse_u32, struct mipha_cfg_aaa, retries, 0, 10),
+	KEY("pending_max", false, parse_u32, struct mipha_cfg_aaa, pending_max, 1, 1048576),
+	KEY("rate_nai", false, parse_u32, struct mipha_cfg_aaa, rate_nai, 0, 1000000),
+	KEY("burst_nai", false, parse_u32, struct mipha_cfg_aaa, burst_nai, 1, 1000000),
+	KEY("rate_src", false, parse_u32, struct mipha_cfg_aaa, rate_src, 0, 1000000),
+	KEY("burst_src", false, parse_u32, struct mipha_cfg_aaa, burst_src, 1, 1000000),
 	{ .name = NULL },
 };
 
@@ -494,6 +606,7 @@ static void ha_defaults(struct mipha_cfg_ha *ha)
 	ha->vendor_id = MIP_DEFAULT_VENDOR_ID;
 	ha->tunnel_mtu = MIPHA_DEFAULT_TUNNEL_MTU;
 	ha->max_bindings = MIPHA_DEFAULT_MAX_BINDINGS;
+	ha->dynamic_algorithms = 1u << MIP_ALG_HMAC_MD5;
 }
 
 static int parse_ha(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,
@@ -513,6 +626,55 @@ static int parse_ha(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,
 				 ha->default_lifetime, ha->max_lifetime);
 	if (!mipha_prefix_contains(&ha->home_prefix, ha->address))
 		return cfg_error(c, "ha", "address", "not inside home_prefix");
+	if (ha->home_pool_first != 0) {
+		uint32_t first = ntohl(ha->home_pool_first), last = ntohl(ha->home_pool_last);
+
+		if (!mipha_prefix_contains(&ha->home_prefix, ha->home_pool_first) ||
+		    !mipha_prefix_contains(&ha->home_prefix, ha->home_pool_last))
+			return cfg_error(c, "ha", "home_pool", "not inside home_prefix");
+		if (ntohl(ha->address) >= first && ntohl(ha->address) <= last)
+			return cfg_error(c, "ha", "home_pool", "holds the HA's own address");
+		if (last - first >= (1u << 24))
+			return cfg_error(c, "ha", "home_pool", "more than 2^24 addresses");
+	}
+	return 0;
+}
+
+static void aaa_defaults(struct mipha_cfg_aaa *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->timeout_ms = MIPHA_DEFAULT_AAA_TIMEOUT_MS;
+	a->retries = MIPHA_DEFAULT_AAA_RETRIES;
+	a->pending_max = MIPHA_DEFAULT_PENDING_MAX;
+	a->rate_nai = MIPHA_DEFAULT_RATE_NAI;
+	a->burst_nai = MIPHA_DEFAULT_BURST_NAI;
+	a->rate_src = MIPHA_DEFAULT_RATE_SRC;
+	a->burst_src = MIPHA_DEFAULT_BURST_SRC;
+}
+
+/* [aaa]: server, server.2, ... in order without gaps; the secret file named. */
+static int parse_aaa(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,
+		     struct mipha_config *cfg)
+{
+	struct mipha_cfg_aaa *a = &cfg->aaa;
+	struct seen seen;
+	unsigned int j;
+	int error;
+
+	aaa_defaults(a);
+	a->line = mipha_cfg_index_line(c->idx, "aaa", NULL);
+	error = parse_section(c, file, i, "aaa", aaa_keys, a, &seen);
+	if (error != 0)
+		return error;
+	for (j = 0; j < MIPHA_CFG_MAX_AAA_SERVERS && seen.k[j]; j++)
+		;
+	a->n_servers = j;
+	if (a->n_servers == 0)
+		return cfg_error(c, "aaa", NULL, "missing key 'server'");
+	for (; j < MIPHA_CFG_MAX_AAA_SERVERS; j++)
+		if (seen.k[j])
+			return cfg_error(c, "aaa", aaa_keys[j].name, "without %s before it",
+					 aaa_keys[j - 1].name);
 	return 0;
 }
 
@@ -584,6 +746,11 @@ static int check_sa(const struct cfg_ctx *c, const char *section, const struct s
 		return cfg_error(c, section, "home_address", "not inside [ha] home_prefix");
 	if (sa->home_addr == cfg->ha.address)
 		return cfg_error(c, section, "home_address", "is the HA's own address");
+	if (sa->home_addr != 0 && cfg->ha.home_pool_first != 0 &&
+	    ntohl(sa->home_addr) >= ntohl(cfg->ha.home_pool_first) &&
+	    ntohl(sa->home_addr) <= ntohl(cfg->ha.home_pool_last))
+		return cfg_error(c, section, "home_address",
+				 "inside [ha] home_pool (dynamic MNs get those)");
 	for (j = 0; j < cfg->n_sa; j++) {
 		const struct mipha_cfg_sa *o = &cfg->sa[j];
 
@@ -682,6 +849,8 @@ static int parse_file(const struct cfg_ctx *c, struct rte_cfgfile *file, struct 
 			continue;
 		if (strcmp(name, "lcores") == 0)
 			error = parse_lcores(c, file, i, cfg);
+		else if (strcmp(name, "aaa") == 0)
+			error = parse_aaa(c, file, i, cfg);
 		else if (strncmp(name, "port.", 5) == 0 && valid_suffix(name + 5))
 			error = parse_port(c, file, i, name, cfg);
 		else if (strncmp(name, "sa.", 3) == 0 && valid_suffix(name + 3))

@@ -29,6 +29,16 @@
 #define MIPHA_DEFAULT_IDLE_SLEEP_US 50
 #define MIPHA_DEFAULT_WORKERS 1
 #define MIPHA_DEFAULT_MAX_BINDINGS 65536
+/* [aaa] (dynamic keys, spec section 5) */
+#define MIPHA_CFG_MAX_AAA_SERVERS 8
+#define MIPHA_CFG_PATH_LEN 256
+#define MIPHA_DEFAULT_AAA_TIMEOUT_MS 250
+#define MIPHA_DEFAULT_AAA_RETRIES 2
+#define MIPHA_DEFAULT_PENDING_MAX 1024
+#define MIPHA_DEFAULT_RATE_NAI 1	/* initial RRQs per second per NAI */
+#define MIPHA_DEFAULT_BURST_NAI 3
+#define MIPHA_DEFAULT_RATE_SRC 20	/* initial RRQs per second per source address */
+#define MIPHA_DEFAULT_BURST_SRC 40
 
 enum mipha_cfg_role {
 	MIPHA_CFG_ROLE_HOME = 1,	/* faces the home network: MNs' correspondents, ARP */
@@ -55,6 +65,30 @@ struct mipha_cfg_ha {
 	uint32_t vendor_id;
 	uint32_t tunnel_mtu;		/* outer IPv4 MTU of the tunnels */
 	uint32_t max_bindings;		/* sizes the binding and SA tables */
+	/* Dynamic keys (spec sections 5 and 7) */
+	uint32_t home_pool_first;	/* network order; 0 = no pool */
+	uint32_t home_pool_last;	/* network order */
+	uint32_t dynamic_algorithms;	/* bit (1 << enum mip_alg) per allowed algorithm */
+	uint32_t key_continuation;	/* retention offered, seconds; 0 = not offered */
+};
+
+/* One AAA server, in order of preference. */
+struct mipha_cfg_aaa_server {
+	uint32_t addr;			/* network order */
+	uint16_t port;
+};
+
+/* [aaa]: the RADIUS client of the dynamic-key exchange. */
+struct mipha_cfg_aaa {
+	unsigned int n_servers;		/* 0: no [aaa] section, dynamic keys off */
+	struct mipha_cfg_aaa_server servers[MIPHA_CFG_MAX_AAA_SERVERS];
+	char secret_file[MIPHA_CFG_PATH_LEN];
+	uint32_t timeout_ms;		/* first retransmission timer (it doubles) */
+	uint32_t retries;		/* retransmissions per server before failover */
+	uint32_t pending_max;		/* AAA exchanges pending at once */
+	uint32_t rate_nai, burst_nai;	/* token bucket per NAI (rate 0: no limit) */
+	uint32_t rate_src, burst_src;	/* token bucket per source address */
+	unsigned int line;		/* of its section header */
 };
 
 struct mipha_cfg_port {
@@ -95,6 +129,7 @@ struct mipha_config {
 	unsigned int n_ports;
 	struct mipha_cfg_port ports[MIPHA_CFG_MAX_PORTS];
 	struct mipha_cfg_lcores lcores;
+	struct mipha_cfg_aaa aaa;
 	unsigned int n_sa;
 	struct mipha_cfg_sa *sa;	/* mip_secret_alloc'd: holds keys */
 	unsigned int sa_cap;		/* entries allocated */

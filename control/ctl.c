@@ -52,12 +52,18 @@ int mipha_ctl_init(struct mipha_ctl *c, const struct mipha_ctl_params *p)
 	error = mipha_expiry_init(&c->expiry, 1024);
 	if (error != 0)
 		return error;
+	error = mipha_ctl_dynkey_init(c);
+	if (error != 0) {
+		mipha_expiry_fini(&c->expiry);
+		return error;
+	}
 	pthread_mutex_init(&c->tel.lock, NULL);
 	return 0;
 }
 
 void mipha_ctl_fini(struct mipha_ctl *c)
 {
+	mipha_ctl_dynkey_fini(c);
 	mipha_expiry_fini(&c->expiry);
 	/* Wait out a telemetry call still in flight (it times out on its own). */
 	pthread_mutex_lock(&c->tel.lock);
@@ -187,6 +193,17 @@ static void send_garp(struct mipha_ctl *c, uint32_t home_addr)
 	}
 }
 
+void mipha_ctl_garp(struct mipha_ctl *c, uint32_t home_addr)
+{
+	send_garp(c, home_addr);
+}
+
+void mipha_ctl_send_reply(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const uint8_t *rrp,
+			  size_t len)
+{
+	send_reply(c, msg, rrp, len);
+}
+
 static uint16_t granted_lifetime(const struct mipha_ctl *c, uint16_t asked)
 {
 	uint32_t max = c->p.cfg->ha.max_lifetime;
@@ -255,10 +272,17 @@ static void handle_duplicate(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 	struct mipha_sa_dup d;
 	uint8_t rrp[RRP_MAX];
 	size_t off = 0, len;
+	uint8_t kind = MIPHA_DUP_NONE;
 
-	/* Control stores FAST entries only: what they hold rebuilds the reply. */
-	if (msg->sa == NULL ||
-	    mipha_sa_dup_match(msg->sa, rrq->buf, rrq->len, rrq->ident, &d) != MIPHA_DUP_FAST) {
+	if (msg->sa != NULL)
+		kind = mipha_sa_dup_match(msg->sa, rrq->buf, rrq->len, rrq->ident, &d);
+	if (kind == MIPHA_DUP_CTRL) {
+		/* A reply the dynamic-key core built: it keeps the bytes. */
+		mipha_ctl_dynkey_duplicate(c, msg, rrq);
+		return;
+	}
+	/* The FAST entries control stores rebuild the reply from what they hold. */
+	if (kind != MIPHA_DUP_FAST) {
 		drop(c, msg, MIPHA_CTL_CNT_DROP_DUP_MISS);
 		return;
 	}
@@ -297,6 +321,11 @@ void mipha_ctl_handle(struct mipha_ctl *c, struct mipha_ctrl_msg *msg)
 	case MIPHA_CTRL_NEW_BINDING:
 		if (msg->sa == NULL || msg->verified_spi == 0)
 			break;
+		if (msg->sa->kind == MIPHA_SA_DYNAMIC) {
+			/* Only a rekey re-creates a dynamic binding (spec section 7). */
+			mipha_ctl_dynkey_rekey(c, msg, &rrq);
+			return;
+		}
 		handle_new_binding(c, msg, &rrq);
 		return;
 	case MIPHA_CTRL_DEREG:
@@ -354,6 +383,11 @@ unsigned int mipha_ctl_expire(struct mipha_ctl *c, uint32_t now_sec)
 				continue;
 			}
 			cnt(c, MIPHA_CTL_CNT_DROP_EXPIRY_NOMEM);
+		}
+		if (mipha_ctl_dynkey_expired(c, e.home_addr)) {
+			/* Keys wiped or continued, binding removed by the core's decision. */
+			cnt(c, MIPHA_CTL_CNT_BINDING_EXPIRED);
+			continue;
 		}
 		if (mipha_binding_remove(c->p.bindings, e.home_addr) == 0)
 			cnt(c, MIPHA_CTL_CNT_BINDING_EXPIRED);

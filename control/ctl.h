@@ -12,9 +12,11 @@
  *    gratuitous ARP on the home-role ports;
  *  - deregistration (verified): binding removed at once, reply 0, signed;
  *  - unknown SPI: 131, no MHAE;
- *  - initial dynamic-key and rekey RRQs: 131, no MHAE, counted in
- *    ctrl_replies_131_dynkey. The dynamic-key work fills the
- *    mipha_ctl_dynkey_*() hooks below (ctl_dynkey.c).
+ *  - dynamic keys (spec sections 5-8), with an [aaa] section: the
+ *    mipha_ctl_dynkey_*() hooks below (ctl_dynkey.c) drive the AAA client
+ *    and the dynamic-key core (control/dynkey) and apply its decisions;
+ *    without [aaa], initial and rekey RRQs get 131 without MHAE, counted in
+ *    ctrl_replies_131_dynkey.
  */
 #ifndef MIPHA_CTL_H
 #define MIPHA_CTL_H
@@ -31,6 +33,8 @@
 
 struct mipha_config;
 struct mipha_ctl;
+struct mipha_ctl_dynkey;
+struct mipha_dk_stats;
 struct rte_tel_data;
 
 /* Control lcore counters: one X-macro list, names as telemetry shows them. */
@@ -56,7 +60,10 @@ struct rte_tel_data;
 	X(DROP_REPLY, "ctrl_drop_reply", "reply that could not be built or framed")     \
 	X(DROP_NO_MBUF, "ctrl_drop_no_mbuf", "no mbuf for a gratuitous ARP")            \
 	X(DROP_TX_FULL, "ctrl_drop_tx_full", "control tx queue full")                   \
-	X(DROP_EXPIRY_NOMEM, "ctrl_drop_expiry_nomem", "binding refused: no memory for its expiry entry")
+	X(DROP_EXPIRY_NOMEM, "ctrl_drop_expiry_nomem", "binding refused: no memory for its expiry entry") \
+	X(DYNKEY_SUPERSEDED, "ctrl_dynkey_superseded", "initial RRQs superseded by a newer one") \
+	X(DYNKEY_DENIED, "ctrl_dynkey_denied", "dynamic-key denials sent (see dk_replies_*)") \
+	X(DYNKEY_DROPPED, "ctrl_dynkey_dropped", "dynamic-key RRQs dropped (see dk_drop_*)")
 
 enum mipha_ctl_counter {
 #define MIPHA_CTL_CNT_ENUM(id, name, help) MIPHA_CTL_CNT_##id,
@@ -90,6 +97,7 @@ struct mipha_ctl {
 	uint64_t cnt[MIPHA_CTL_CNT__COUNT];	/* written by the control lcore only */
 	struct mipha_expiry expiry;
 	uint64_t gen;				/* next binding generation (cookie) */
+	struct mipha_ctl_dynkey *dynkey;	/* NULL without [aaa]: dynamic keys off */
 	struct {
 		pthread_mutex_t lock;		/* one request at a time */
 		int state;			/* atomic: idle, asked, running, done (ctl.c) */
@@ -147,6 +155,25 @@ void mipha_ctl_dynkey_auth_prev(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 void mipha_ctl_dynkey_prev_retired(struct mipha_ctl *c, struct mipha_ctrl_msg *msg);
 /* Every control loop: AAA results, dynamic timers. Returns the work done. */
 unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c);
+/* An exact copy of an RRQ whose reply the dynamic-key core built (MIPHA_DUP_CTRL). */
+void mipha_ctl_dynkey_duplicate(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+				const struct mip_msg *rrq);
+/* A binding's lifetime ended: true when it was dynamic (the core removed it). */
+bool mipha_ctl_dynkey_expired(struct mipha_ctl *c, uint32_t home_addr);
+/* From mipha_ctl_init/fini: the AAA client and the core from [aaa]. 0 or -errno. */
+int mipha_ctl_dynkey_init(struct mipha_ctl *c);
+void mipha_ctl_dynkey_fini(struct mipha_ctl *c);
+/* The core's counters and gauges (all zero when dynamic keys are off). */
+void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *out);
+/* Calls fn with each dk_* counter and gauge (telemetry: plain loads, one writer). */
+typedef void (*mipha_ctl_stat_fn)(void *arg, const char *name, uint64_t v);
+void mipha_ctl_dynkey_visit(const struct mipha_ctl *c, mipha_ctl_stat_fn fn, void *arg);
+
+/* Turns msg's frame into the reply rrp and sends it back on the rx port. */
+void mipha_ctl_send_reply(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const uint8_t *rrp,
+			  size_t len);
+/* Gratuitous ARP for home_addr on every home-role port (a binding starts). */
+void mipha_ctl_garp(struct mipha_ctl *c, uint32_t home_addr);
 
 /* Replies without MHAE (the RRQ could not be verified): code, lifetime 0. */
 void mipha_ctl_reply_unsigned(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,

@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Dynamic keys through the whole HA path: a worker hands the spec example's
+ * initial RRQ to the control lcore, control asks a fake RADIUS server on
+ * loopback (a real UDP exchange through control/aaa), and the reply it sends
+ * is the example's RRP byte for byte, with Skey and Skey' installed in the SA
+ * table and the binding made; then the example's rekey through the worker
+ * gives its RRP and new Skey'. Also: Access-Reject and a silent server ->
+ * 131 and nothing installed; a deregistration with key continuation keeps
+ * Skey_next under SPI1 and a rekey with it re-creates the binding without AAA;
+ * expiry removes binding and keys; an exact copy of the rekey gets the same
+ * reply through the duplicate cache. EAL --no-huge, net_ring ports, the
+ * dataplane tests' harness.
+ */
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "../aaa/aaa_test.h"
+#include "config.h"
+#include "ctl.h"
+#include "dp_test.h"
+#include "dynkey.h"
+#include "mip.h"
+#include "port.h"
+
+#define CTL_TXQ 1
+
+static struct rte_ring *rx_ring[2], *tx_ring[2][2];
+static struct mipha_config cfg;
+static struct mipha_ctl ctl;
+static struct mipha_worker *workers[1];
+static uint32_t home, coa, ha;
+static uint64_t t0;
+static int srv = -1;
+static char secret_path[64];
+static uint32_t kc;	/* [ha] key_continuation of the suite */
+
+static void ports(void)
+{
+	static const char *const names[2] = { "dkc_home", "dkc_up" };
+	struct mipha_port_info info;
+
+	for (int p = 0; p < 2; p++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%s_rx", names[p]);
+		rx_ring[p] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
+		for (int q = 0; q < 2; q++) {
+			snprintf(n, sizeof(n), "%s_tx%d", names[p], q);
+			tx_ring[p][q] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
+			cr_assert_not_null(tx_ring[p][q]);
+		}
+		cr_assert_eq(rte_eth_from_rings(names[p], &rx_ring[p], 1, tx_ring[p], 2, 0), p);
+		struct mipha_port_conf pc = { .nb_rxq = 1, .nb_txq = 2, .nb_rxd = 64, .nb_txd = 64,
+					      .mp = dp.mp, .socket = SOCKET_ID_ANY };
+
+		cr_assert_eq(mipha_port_init((uint16_t)p, &pc, &info), 0);
+	}
+}
+
+/* The fake AAA server: a UDP socket on 127.0.0.1, any port. */
+static uint16_t server_open(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(srv, 0);
+	cr_assert_eq(bind(srv, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(srv, (struct sockaddr *)&a, &alen), 0);
+	return ntohs(a.sin_port);
+}
+
+static void setup(void)
+{
+	uint16_t port;
+
+	dp_setup("ctl_dynkey");
+	ports();
+	home = dp_ip(dp_vec_str("inputs", "home_address"));
+	ha = dp_ip(dp_vec_str("inputs", "home_agent"));
+	coa = dp_ip(dp_vec_str("inputs", "care_of"));
+	cr_assert_eq(mip_ident_from_hex(dp_vec_str("inputs", "identification"), &t0), 0);
+	dp.conf.clock.fixed_ntp = t0;
+	port = server_open();
+	write_temp(secret_path, TEST_SECRET "\n");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ha.address = ha;
+	snprintf(cfg.ha.name, sizeof(cfg.ha.name), "ha1");
+	cfg.ha.max_lifetime = 3600;
+	cfg.ha.replay_tolerance = 7;
+	cfg.ha.vendor_id = (uint32_t)dp_vec_u64("inputs", "vendor_id");
+	cfg.ha.dynkey_spi = (uint32_t)dp_vec_u64("inputs", "dynkey_spi");
+	cfg.ha.max_bindings = 1024;
+	cfg.ha.home_pool_first = dp_ip("10.1.0.10");
+	cfg.ha.home_pool_last = dp_ip("10.1.0.20");
+	cfg.ha.dynamic_algorithms = 1u << MIP_ALG_HMAC_MD5;
+	cfg.ha.key_continuation = kc;
+	cfg.aaa.n_servers = 1;
+	cfg.aaa.servers[0].addr = dp_ip("127.0.0.1");
+	cfg.aaa.servers[0].port = port;
+	snprintf(cfg.aaa.secret_file, sizeof(cfg.aaa.secret_file), "%s", secret_path);
+	cfg.aaa.timeout_ms = 200;
+	cfg.aaa.retries = 1;
+	cfg.aaa.pending_max = 16;
+	cfg.aaa.rate_nai = 1;
+	cfg.aaa.burst_nai = 3;
+	cfg.aaa.rate_src = 20;
+	cfg.aaa.burst_src = 40;
+	workers[0] = &dp.w;
+	struct mipha_ctl_params p = {
+		.cfg = &cfg,
+		.wconf = &dp.conf,
+		.bindings = dp.bt,
+		.sas = dp.st,
+		.ring = dp.ring,
+		.mp = dp.mp,
+		.txq = CTL_TXQ,
+		.quit = &dp.quit,
+		.workers = workers,
+		.n_workers = 1,
+	};
+	cr_assert_eq(mipha_ctl_init(&ctl, &p), 0);
+	cr_assert_not_null(ctl.dynkey, "[aaa] configured: dynamic keys on");
+}
+
+static void drain(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+static void teardown(void)
+{
+	mipha_ctl_drain(&ctl);
+	mipha_ctl_fini(&ctl);
+	for (int p = 0; p < 2; p++) {
+		mipha_port_fini((uint16_t)p);
+		drain(tx_ring[p][0]);
+		drain(tx_ring[p][1]);
+	}
+	dp_teardown();
+	if (srv >= 0)
+		close(srv);
+	unlink(secret_path);
+}
+
+TestSuite(ctl_dynkey, .init = setup, .fini = teardown, .timeout = 60);
+
+static void setup_kc(void)
+{
+	kc = 300;
+	setup();
+}
+
+TestSuite(ctl_dynkey_kc, .init = setup_kc, .fini = teardown, .timeout = 60);
+
+static struct rte_mbuf *ctl_sent(int port)
+{
+	struct rte_mbuf *m;
+
+	return rte_ring_dequeue(tx_ring[port][CTL_TXQ], (void **)&m) == 0 ? m : NULL;
+}
+
+static unsigned int worker_takes(struct rte_mbuf *m)
+{
+	unsigned int before = rte_ring_count(dp.ring);
+
+	mipha_worker_process(&dp.w, &m, 1);
+	return rte_ring_count(dp.ring) - before;
+}
+
+/* The Access-Request control sent (waits at most 2 s); the client's address in *from. */
+static size_t server_recv(uint8_t *buf, size_t cap, struct sockaddr_in *from)
+{
+	struct pollfd pfd = { .fd = srv, .events = POLLIN };
+	socklen_t flen = sizeof(*from);
+	ssize_t n;
+
+	cr_assert_eq(poll(&pfd, 1, 2000), 1, "no Access-Request within 2 s");
+	n = recvfrom(srv, buf, cap, 0, (struct sockaddr *)from, &flen);
+	cr_assert_gt(n, AAA_RADIUS_HDR_LEN);
+	return (size_t)n;
+}
+
+static void server_send(const struct rbuild *rb, const struct sockaddr_in *to)
+{
+	cr_assert_eq(sendto(srv, rb->b, rb->len, 0, (const struct sockaddr *)to, sizeof(*to)),
+		     (ssize_t)rb->len);
+}
+
+/* Polls control (at most 2 s) until it sends something on port. */
+static struct rte_mbuf *wait_sent(int port)
+{
+	for (int i = 0; i < 400; i++) {
+		struct rte_mbuf *m;
+
+		mipha_ctl_poll(&ctl);
+		m = ctl_sent(port);
+		if (m != NULL)
+			return m;
+		usleep(5000);
+	}
+	return NULL;
+}
+
+/* The User-Name of an Access-Request. */
+static void user_name(const uint8_t *req, size_t len, char *out, size_t cap)
+{
+	size_t off = AAA_RADIUS_HDR_LEN;
+	struct aaa_attr a;
+
+	out[0] = '\0';
+	while (aaa_radius_next_attr(req, len, &off, &a) == 1)
+		if (a.type == AAA_ATTR_USER_NAME && a.len < cap) {
+			memcpy(out, a.val, a.len);
+			out[a.len] = '\0';
+		}
+}
+
+static void initial_rrq(void)
+{
+	uint8_t rrq[512];
+	size_t n = dp_vec_hex("initial_rrq", NULL, rrq, sizeof(rrq));
+
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rrq, (uint16_t)n)), 1,
+		     "the worker hands an initial RRQ to control");
+	mipha_ctl_poll(&ctl);
+}
+
+Test(ctl_dynkey, example_through_aaa_then_rekey)
+{
+	uint8_t req[AAA_RADIUS_MAX_LEN], want[512];
+	struct sockaddr_in from;
+	struct rbuild rb;
+	struct mip_key k2, skey, skey2, new2;
+	struct mipha_sa *sa;
+	struct mipha_binding *b;
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	char name[256];
+	uint16_t len;
+	size_t n, wn;
+
+	initial_rrq();
+	n = server_recv(req, sizeof(req), &from);
+	cr_assert_eq(req[0], AAA_CODE_ACCESS_REQUEST);
+	cr_assert(request_ma_ok(req, n), "Message-Authenticator on the request");
+	user_name(req, n, name, sizeof(name));
+	cr_assert_str_eq(name, dp_vec_str("inputs", "nai"));
+
+	/* A genuine Access-Accept with the example's k'' and MS-CHAP2-Success. */
+	cr_assert_eq(dp_vec_hex("k2_ms_mppe_recv_key", NULL, k2.b, 16), 16);
+	rb_init(&rb, AAA_CODE_ACCESS_ACCEPT, req[1]);
+	rb_ma(&rb);
+	rb_success(&rb, dp_vec_str("auth_response", NULL));
+	rb_mppe(&rb, AAA_MS_MPPE_RECV_KEY, &k2, 0x8123, req + 4);
+	rb_sign(&rb, req + 4);
+	server_send(&rb, &from);
+	mip_wipe(&k2, sizeof(k2));
+
+	m = wait_sent(DP_PORT_UP);
+	cr_assert_not_null(m, "no reply after the Access-Accept");
+	p = dp_reply_payload(m, &len);
+	wn = dp_vec_hex("initial_rrp", NULL, want, sizeof(want));
+	cr_assert_eq(len, wn);
+	cr_assert_arr_eq(p, want, wn, "initial RRP differs from the example");
+	rte_pktmbuf_free(m);
+
+	cr_assert_eq(dp_vec_hex("skey", NULL, skey.b, 16), 16);
+	cr_assert_eq(dp_vec_hex("skey2", NULL, skey2.b, 16), 16);
+	sa = mipha_sa_lookup(dp.st, home, (uint32_t)dp_vec_u64("inputs", "spi1"));
+	cr_assert_not_null(sa, "SA under SPI1");
+	cr_assert_eq(sa->kind, MIPHA_SA_DYNAMIC);
+	cr_assert_arr_eq(sa->key[MIPHA_SA_KEY1].key.b, skey.b, 16);
+	cr_assert_eq(mipha_sa_lookup(dp.st, home, (uint32_t)dp_vec_u64("inputs", "spi2")), sa);
+	cr_assert_arr_eq(sa->key[MIPHA_SA_KEY2].key.b, skey2.b, 16);
+	b = mipha_binding_lookup(dp.bt, home);
+	cr_assert_not_null(b);
+	cr_assert_eq(mipha_binding_coa(mipha_binding_load(b)), coa);
+	cr_assert_eq(mipha_binding_expiry(mipha_binding_load(b)), (uint32_t)(t0 >> 32) + 1800);
+	m = ctl_sent(DP_PORT_HOME);
+	cr_assert_not_null(m, "gratuitous ARP for the new binding");
+	rte_pktmbuf_free(m);
+
+	/* The example's rekey, through the worker (verified with Skey, REKEY to control). */
+	{
+		uint8_t rrq[512];
+		uint64_t id;
+
+		cr_assert_eq(mip_ident_from_hex(dp_vec_str("rekey", "identification"), &id), 0);
+		dp.conf.clock.fixed_ntp = id;
+		n = dp_vec_hex("rekey", "rrq", rrq, sizeof(rrq));
+		cr_assert_eq(worker_takes(dp_frame_rrq(dp_ip("198.51.100.9"), ha, 434, rrq,
+						       (uint16_t)n)), 1);
+	}
+	m = wait_sent(DP_PORT_UP);
+	cr_assert_not_null(m, "no rekey reply");
+	p = dp_reply_payload(m, &len);
+	wn = dp_vec_hex("rekey", "rrp", want, sizeof(want));
+	cr_assert_eq(len, wn);
+	cr_assert_arr_eq(p, want, wn, "rekey RRP differs from the example");
+	rte_pktmbuf_free(m);
+	cr_assert_eq(dp_vec_hex("rekey", "new_skey2", new2.b, 16), 16);
+	sa = mipha_sa_lookup(dp.st, home, (uint32_t)dp_vec_u64("inputs", "spi2"));
+	cr_assert_not_null(sa);
+	cr_assert_arr_eq(sa->key[MIPHA_SA_KEY2].key.b, new2.b, 16, "new Skey' installed");
+	cr_assert_eq(sa->prev_valid, 1, "previous Skey' still accepted");
+	cr_assert_arr_eq(sa->prev.key.b, skey2.b, 16);
+	{
+		struct mipha_dk_stats st;
+
+		mipha_ctl_dynkey_stats(&ctl, &st);
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_AAA_REQUESTS], 1);
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_INSTALLS], 1);
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_REKEYS], 1);
+	}
+	mip_wipe(&skey, sizeof(skey));
+	mip_wipe(&skey2, sizeof(skey2));
+	mip_wipe(&new2, sizeof(new2));
+}
+
+static uint64_t seen_131;
+static unsigned int seen_names;
+
+static void see_stat(void *arg, const char *name, uint64_t v)
+{
+	(void)arg;
+	seen_names++;
+	if (strcmp(name, "dk_replies_131") == 0)
+		seen_131 = v;
+}
+
+Test(ctl_dynkey, access_reject_gets_131_and_installs_nothing)
+{
+	uint8_t req[AAA_RADIUS_MAX_LEN];
+	struct sockaddr_in from;
+	struct rbuild rb;
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	uint16_t len;
+	struct mip_msg r;
+	struct mip_parse_cfg pc = dp.conf.parse;
+
+	initial_rrq();
+	server_recv(req, sizeof(req), &from);
+	rb_init(&rb, AAA_CODE_ACCESS_REJECT, req[1]);
+	rb_ma(&rb);
+	rb_sign(&rb, req + 4);
+	server_send(&rb, &from);
+	m = wait_sent(DP_PORT_UP);
+	cr_assert_not_null(m, "no reply after the Access-Reject");
+	p = dp_reply_payload(m, &len);
+	cr_assert_eq(mip_parse(p, len, &pc, &r), MIP_OK);
+	cr_assert_eq(r.code, MIP_CODE_MN_FAILED_AUTH);
+	cr_assert_not(r.present & MIP_HAS_MHAE);
+	rte_pktmbuf_free(m);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home));
+	cr_assert_null(mipha_sa_lookup(dp.st, home, (uint32_t)dp_vec_u64("inputs", "spi1")));
+	cr_assert_null(ctl_sent(DP_PORT_HOME));
+	/* What telemetry shows. */
+	seen_131 = UINT64_MAX;
+	seen_names = 0;
+	mipha_ctl_dynkey_visit(&ctl, see_stat, NULL);
+	cr_assert_eq(seen_131, 1, "dk_replies_131 in telemetry");
+	cr_assert_eq(seen_names, MIPHA_DK_CNT__COUNT + MIPHA_DK_GAUGE__COUNT);
+}
+
+Test(ctl_dynkey, silent_server_gets_131_after_the_retries)
+{
+	uint8_t req[AAA_RADIUS_MAX_LEN];
+	struct sockaddr_in from;
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	uint16_t len;
+
+	initial_rrq();
+	server_recv(req, sizeof(req), &from);	/* never answered */
+	m = wait_sent(DP_PORT_UP);
+	cr_assert_not_null(m, "no 131 after the timeouts");
+	p = dp_reply_payload(m, &len);
+	cr_assert_eq(p[1], MIP_CODE_MN_FAILED_AUTH);
+	rte_pktmbuf_free(m);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home));
+}
+
+/* ---- key continuation, expiry, duplicates ---- */
+
+/* Answers the pending Access-Request with the example's k'' and S=. */
+static void server_accepts(void)
+{
+	uint8_t req[AAA_RADIUS_MAX_LEN];
+	struct sockaddr_in from;
+	struct rbuild rb;
+	struct mip_key k2;
+
+	server_recv(req, sizeof(req), &from);
+	cr_assert_eq(dp_vec_hex("k2_ms_mppe_recv_key", NULL, k2.b, 16), 16);
+	rb_init(&rb, AAA_CODE_ACCESS_ACCEPT, req[1]);
+	rb_ma(&rb);
+	rb_success(&rb, dp_vec_str("auth_response", NULL));
+	rb_mppe(&rb, AAA_MS_MPPE_RECV_KEY, &k2, 0x8123, req + 4);
+	rb_sign(&rb, req + 4);
+	server_send(&rb, &from);
+	mip_wipe(&k2, sizeof(k2));
+}
+
+/* The reply control sends on the uplink, parsed; *m is the frame (caller frees). */
+static void reply_of_ctl(struct rte_mbuf **m, struct mip_msg *r)
+{
+	struct mip_parse_cfg pc = dp.conf.parse;
+	const uint8_t *p;
+	uint16_t len;
+
+	*m = wait_sent(DP_PORT_UP);
+	cr_assert_not_null(*m, "no reply from control");
+	p = dp_reply_payload(*m, &len);
+	cr_assert_eq(mip_parse(p, len, &pc, r), MIP_OK);
+}
+
+/* An RRQ of the example's MN: NAI, [KEY-REQ-S2], MHAE(spi, key), HMAC-MD5. */
+static uint16_t later_rrq(uint8_t *buf, size_t cap, uint64_t ident, uint16_t lifetime,
+			  bool ks2, uint32_t spi, const struct mip_key *key)
+{
+	const char *nai = dp_vec_str("inputs", "nai");
+	struct mip_keyspec s2 = { (uint32_t)dp_vec_u64("inputs", "spi2"), MIP_ALG_HMAC_MD5,
+				  MIP_REPLAY_TIMESTAMPS };
+	struct mip_builder b;
+	size_t off;
+
+	mip_builder_init(&b, buf, cap);
+	mip_put_rrq_hdr(&b, 0, lifetime, home, ha, coa, ident);
+	mip_put_nai(&b, nai, strlen(nai));
+	if (ks2)
+		mip_put_keyspec(&b, dp.conf.parse.vendor_id, MIP_CVSE_KEY_REQ_S2, &s2);
+	off = mip_put_auth(&b, MIP_EXT_MHAE, spi, MIP_MD5_AUTH_LEN);
+	cr_assert(b.err == 0 && off != 0);
+	cr_assert_eq(mip_auth_sign(buf, off, MIP_ALG_HMAC_MD5, key), 0);
+	return (uint16_t)b.len;
+}
+
+Test(ctl_dynkey_kc, dereg_keeps_skey_next_and_a_rekey_recreates_the_binding)
+{
+	uint32_t spi1 = (uint32_t)dp_vec_u64("inputs", "spi1");
+	uint32_t spi2 = (uint32_t)dp_vec_u64("inputs", "spi2");
+	struct mip_key skey, skey2, next, s2;
+	struct rte_mbuf *m;
+	struct mip_msg r;
+	struct mipha_sa *sa;
+	uint8_t rrq[256];
+	uint16_t n;
+	uint64_t id;
+
+	cr_assert_eq(dp_vec_hex("skey", NULL, skey.b, 16), 16);
+	cr_assert_eq(dp_vec_hex("skey2", NULL, skey2.b, 16), 16);
+	initial_rrq();
+	server_accepts();
+	reply_of_ctl(&m, &r);
+	cr_assert_eq(r.code, MIP_CODE_ACCEPTED);
+	cr_assert(r.present & MIP_HAS_KEY_CONTINUATION, "continuation offered");
+	cr_assert_eq(r.key_continuation, 300);
+	cr_assert(mip_auth_verify(&r, MIP_ALG_HMAC_MD5, &skey));
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(ctl_sent(DP_PORT_HOME));	/* the gratuitous ARP */
+
+	/* Deregistration under SPI2 through the worker. */
+	id = t0 + (10ull << 32);
+	dp.conf.clock.fixed_ntp = id;
+	n = later_rrq(rrq, sizeof(rrq), id, 0, false, spi2, &skey2);
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rrq, n)), 1);
+	reply_of_ctl(&m, &r);
+	cr_assert_eq(r.code, MIP_CODE_ACCEPTED);
+	cr_assert_eq(r.lifetime, 0);
+	cr_assert(mip_auth_verify(&r, MIP_ALG_HMAC_MD5, &skey2));
+	rte_pktmbuf_free(m);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home), "binding removed");
+	cr_assert_null(mipha_sa_lookup(dp.st, home, spi2), "Skey' gone");
+	sa = mipha_sa_lookup(dp.st, home, spi1);
+	cr_assert_not_null(sa, "SPI1 kept for key continuation");
+	mip_derive_skey_next(&skey, t0, &next);
+	cr_assert_arr_eq(sa->key[MIPHA_SA_KEY1].key.b, next.b, 16, "Skey_next under SPI1");
+
+	/* Within retention: a rekey under SPI1 with Skey_next, no AAA exchange. */
+	id = t0 + (100ull << 32);
+	dp.conf.clock.fixed_ntp = id;
+	n = later_rrq(rrq, sizeof(rrq), id, 600, true, spi1, &next);
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rrq, n)), 1);
+	reply_of_ctl(&m, &r);
+	cr_assert_eq(r.code, MIP_CODE_ACCEPTED);
+	cr_assert_eq(r.lifetime, 600);
+	cr_assert(mip_auth_verify(&r, MIP_ALG_HMAC_MD5, &next));
+	rte_pktmbuf_free(m);
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home), "binding re-created");
+	sa = mipha_sa_lookup(dp.st, home, spi2);
+	cr_assert_not_null(sa);
+	mip_derive_skey2(&next, id, &s2);
+	cr_assert_arr_eq(sa->key[MIPHA_SA_KEY2].key.b, s2.b, 16);
+	{
+		struct mipha_dk_stats st;
+
+		mipha_ctl_dynkey_stats(&ctl, &st);
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_AAA_REQUESTS], 1, "no second AAA exchange");
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_KEY_CONTINUATIONS], 1);
+	}
+	mip_wipe(&skey, sizeof(skey));
+	mip_wipe(&skey2, sizeof(skey2));
+	mip_wipe(&next, sizeof(next));
+	mip_wipe(&s2, sizeof(s2));
+}
+
+Test(ctl_dynkey, expiry_removes_binding_and_keys)
+{
+	uint32_t spi1 = (uint32_t)dp_vec_u64("inputs", "spi1");
+	struct rte_mbuf *m;
+	struct mip_msg r;
+
+	initial_rrq();
+	server_accepts();
+	reply_of_ctl(&m, &r);
+	cr_assert_eq(r.code, MIP_CODE_ACCEPTED);
+	rte_pktmbuf_free(m);
+	dp.conf.clock.fixed_ntp = t0 + (1799ull << 32);
+	mipha_ctl_poll(&ctl);
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home), "removed a second early");
+	dp.conf.clock.fixed_ntp = t0 + (1800ull << 32);
+	mipha_ctl_poll(&ctl);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home), "not removed at its expiry");
+	cr_assert_null(mipha_sa_lookup(dp.st, home, spi1), "keys not removed");
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_BINDING_EXPIRED], 1);
+	{
+		struct mipha_dk_stats st;
+
+		mipha_ctl_dynkey_stats(&ctl, &st);
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_EXPIRIES], 1);
+		cr_assert_eq(st.gauge[MIPHA_DK_GAUGE_MNS], 0);
+		cr_assert_eq(st.gauge[MIPHA_DK_GAUGE_POOL_USED], 0);
+	}
+}
+
+Test(ctl_dynkey, rekey_copy_gets_the_same_reply_through_the_duplicate_cache)
+{
+	uint8_t rrq[512], first[512];
+	struct rte_mbuf *m;
+	struct mip_msg r;
+	const uint8_t *p;
+	uint16_t len, first_len;
+	uint64_t id;
+	size_t n;
+
+	initial_rrq();
+	server_accepts();
+	reply_of_ctl(&m, &r);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(mip_ident_from_hex(dp_vec_str("rekey", "identification"), &id), 0);
+	dp.conf.clock.fixed_ntp = id;
+	n = dp_vec_hex("rekey", "rrq", rrq, sizeof(rrq));
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rrq, (uint16_t)n)), 1);
+	m = wait_sent(DP_PORT_UP);
+	cr_assert_not_null(m);
+	p = dp_reply_payload(m, &len);
+	memcpy(first, p, len);
+	first_len = len;
+	rte_pktmbuf_free(m);
+	/* The MN lost the reply and sends the very same bytes. */
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rrq, (uint16_t)n)), 1,
+		     "the worker hands the copy to control (MIPHA_DUP_CTRL)");
+	m = wait_sent(DP_PORT_UP);
+	cr_assert_not_null(m);
+	p = dp_reply_payload(m, &len);
+	cr_assert_eq(len, first_len);
+	cr_assert_arr_eq(p, first, len);
+	rte_pktmbuf_free(m);
+	{
+		struct mipha_dk_stats st;
+
+		mipha_ctl_dynkey_stats(&ctl, &st);
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_REKEYS], 1, "no second rekey");
+		cr_assert_eq(st.cnt[MIPHA_DK_CNT_DUPLICATES], 1);
+	}
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_DUPLICATE], 1);
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dynamic-key keys of the HA configuration ([aaa]; [ha] home_pool,
+ * dynamic_algorithms, key_continuation): every value read, and each mistake
+ * gives exactly "file:line: [section] key: what is wrong". No EAL.
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static const char *const base =
+	"[ha]\n"				/* 1 */
+	"address = 10.1.0.1\n"			/* 2 */
+	"home_prefix = 10.1.0.0/24\n"		/* 3 */
+	"name = ha1\n"				/* 4 */
+	"%s"					/* 5..: extra [ha] lines */
+	"[port.net0]\n"
+	"device = net_pcap0\n"
+	"role = both\n"
+	"gateway = 192.0.2.254\n"
+	"%s";					/* extra sections */
+
+static char dir[64], path[128], err[MIPHA_CFG_ERR_LEN];
+static struct mipha_config *cfg;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/mipha-dkcfg-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ha.ini", dir);
+	err[0] = '\0';
+	cfg = NULL;
+}
+
+static void teardown(void)
+{
+	mipha_config_free(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
+TestSuite(dkcfg, .init = setup, .fini = teardown, .timeout = 30);
+
+static int load(const char *ha_extra, const char *tail)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fprintf(f, base, ha_extra, tail);
+	fclose(f);
+	return mipha_config_load(path, &cfg, err, sizeof(err));
+}
+
+static void expect_error(const char *ha_extra, const char *tail, unsigned int line,
+			 const char *what)
+{
+	char want[MIPHA_CFG_ERR_LEN];
+
+	cr_assert_eq(load(ha_extra, tail), -1, "accepted a bad file");
+	cr_assert_null(cfg);
+	snprintf(want, sizeof(want), "%s:%u: %s", path, line, what);
+	cr_assert_str_eq(err, want);
+}
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+#define AAA_OK "[aaa]\nserver = 127.0.0.1:18812\nsecret_file = /etc/mipha/radius.secret\n"
+
+Test(dkcfg, defaults_without_aaa)
+{
+	cr_assert_eq(load("", ""), 0, "%s", err);
+	cr_assert_eq(cfg->aaa.n_servers, 0, "no [aaa]: dynamic keys off");
+	cr_assert_eq(cfg->ha.home_pool_first, 0);
+	cr_assert_eq(cfg->ha.dynamic_algorithms, 1u << MIP_ALG_HMAC_MD5);
+	cr_assert_eq(cfg->ha.key_continuation, 0);
+}
+
+Test(dkcfg, every_value)
+{
+	cr_assert_eq(load("home_pool = 10.1.0.100-10.1.0.199\n"
+			  "dynamic_algorithms = hmac-md5,keyed-md5\n"
+			  "key_continuation = 300\n",
+			  "[aaa]\n"
+			  "server = 127.0.0.1:18812\n"
+			  "server.2 = 127.0.0.2:1812\n"
+			  "secret_file = /etc/mipha/radius.secret\n"
+			  "timeout_ms = 500\n"
+			  "retries = 3\n"
+			  "pending_max = 64\n"
+			  "rate_nai = 2\n"
+			  "burst_nai = 4\n"
+			  "rate_src = 10\n"
+			  "burst_src = 20\n"),
+		     0, "%s", err);
+	cr_assert_eq(cfg->ha.home_pool_first, ip("10.1.0.100"));
+	cr_assert_eq(cfg->ha.home_pool_last, ip("10.1.0.199"));
+	cr_assert_eq(cfg->ha.dynamic_algorithms,
+		     (1u << MIP_ALG_HMAC_MD5) | (1u << MIP_ALG_KEYED_MD5));
+	cr_assert_eq(cfg->ha.key_continuation, 300);
+	cr_assert_eq(cfg->aaa.n_servers, 2);
+	cr_assert_eq(cfg->aaa.servers[0].addr, ip("127.0.0.1"));
+	cr_assert_eq(cfg->aaa.servers[0].port, 18812);
+	cr_assert_eq(cfg->aaa.servers[1].addr, ip("127.0.0.2"));
+	cr_assert_eq(cfg->aaa.servers[1].port, 1812);
+	cr_assert_str_eq(cfg->aaa.secret_file, "/etc/mipha/radius.secret");
+	cr_assert_eq(cfg->aaa.timeout_ms, 500);
+	cr_assert_eq(cfg->aaa.retries, 3);
+	cr_assert_eq(cfg->aaa.pending_max, 64);
+	cr_assert_eq(cfg->aaa.rate_nai, 2);
+	cr_assert_eq(cfg->aaa.burst_nai, 4);
+	cr_assert_eq(cfg->aaa.rate_src, 10);
+	cr_assert_eq(cfg->aaa.burst_src, 20);
+}
+
+Test(dkcfg, aaa_defaults)
+{
+	cr_assert_eq(load("", AAA_OK), 0, "%s", err);
+	cr_assert_eq(cfg->aaa.n_servers, 1);
+	cr_assert_eq(cfg->aaa.timeout_ms, MIPHA_DEFAULT_AAA_TIMEOUT_MS);
+	cr_assert_eq(cfg->aaa.retries, MIPHA_DEFAULT_AAA_RETRIES);
+	cr_assert_eq(cfg->aaa.pending_max, MIPHA_DEFAULT_PENDING_MAX);
+	cr_assert_eq(cfg->aaa.rate_nai, MIPHA_DEFAULT_RATE_NAI);
+	cr_assert_eq(cfg->aaa.rate_src, MIPHA_DEFAULT_RATE_SRC);
+}
+
+Test(dkcfg, ha_key_errors)
+{
+	expect_error("home_pool = 10.1.0.100\n", "", 5,
+		     "[ha] home_pool: '10.1.0.100' is not FIRST-LAST");
+	expect_error("home_pool = 10.1.0.200-10.1.0.100\n", "", 5,
+		     "[ha] home_pool: '10.1.0.200-10.1.0.100': FIRST is above LAST");
+	expect_error("home_pool = 10.2.0.1-10.2.0.9\n", "", 5,
+		     "[ha] home_pool: not inside home_prefix");
+	expect_error("home_pool = 10.1.0.1-10.1.0.9\n", "", 5,
+		     "[ha] home_pool: holds the HA's own address");
+	expect_error("dynamic_algorithms = sha1\n", "", 5,
+		     "[ha] dynamic_algorithms: 'sha1' is not a list of hmac-md5, keyed-md5");
+	expect_error("dynamic_algorithms = hmac-md5,\n", "", 5,
+		     "[ha] dynamic_algorithms: 'hmac-md5,' is not a list of hmac-md5, keyed-md5");
+	expect_error("key_continuation = 100000\n", "", 5,
+		     "[ha] key_continuation: '100000' is out of range 0..86400");
+}
+
+Test(dkcfg, aaa_errors)
+{
+	/* [aaa] starts at line 9. */
+	expect_error("", "[aaa]\nsecret_file = /x\n", 9, "[aaa]: missing key 'server'");
+	expect_error("", "[aaa]\nserver = 127.0.0.1:18812\n", 9,
+		     "[aaa]: missing key 'secret_file'");
+	expect_error("", "[aaa]\nserver = localhost:1812\nsecret_file = /x\n", 10,
+		     "[aaa] server: 'localhost:1812' is not ADDRESS:PORT (numeric IPv4, port "
+		     "1-65535)");
+	expect_error("", "[aaa]\nserver = 127.0.0.1:0\nsecret_file = /x\n", 10,
+		     "[aaa] server: '127.0.0.1:0' is not ADDRESS:PORT (numeric IPv4, port "
+		     "1-65535)");
+	expect_error("", "[aaa]\nserver = 127.0.0.1:1812\nserver.3 = 127.0.0.1:1813\n"
+		     "secret_file = /x\n", 11, "[aaa] server.3: without server.2 before it");
+	expect_error("", AAA_OK "pending_max = 0\n", 12,
+		     "[aaa] pending_max: '0' is out of range 1..1048576");
+	expect_error("", AAA_OK "rate = 3\n", 12, "[aaa] rate: unknown key");
+}
+
+Test(dkcfg, static_sa_inside_the_pool)
+{
+	expect_error("home_pool = 10.1.0.100-10.1.0.199\n",
+		     "[sa.mn1]\nhome_address = 10.1.0.150\nspi = 4097\n"
+		     "key = 000102030405060708090a0b0c0d0e0f\n",
+		     11, "[sa.mn1] home_address: inside [ha] home_pool (dynamic MNs get those)");
+}
