@@ -7,9 +7,9 @@ packages=(
 	build-essential meson ninja-build pkg-config clang
 	libdpdk-dev dpdk libipsec-mb-dev libradcli-dev libcriterion-dev nettle-dev
 	libpcap-dev libnuma-dev libbsd-dev libjansson-dev
-	freeradius freeradius-utils slapd ldap-utils
-	tshark python3 python3-scapy python3-pyelftools
-	iproute2 iputils-ping procps psmisc util-linux valgrind ethtool
+	freeradius freeradius-utils freeradius-ldap slapd ldap-utils openssl
+	tshark python3 python3-scapy python3-pyelftools jq
+	iproute2 iputils-ping procps psmisc util-linux valgrind ethtool libssl-dev gnuplot-nox
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,13 +3,18 @@
 #
 #   correspondent        Home Agent (mipha, DPDK)          router             Mobile Node
 #   [NS_CN] cn0 ====== hah0 [NS_HA] hau0 ====== rt0 [NS_RT] rt1 ====== mn0 [NS_MN]
-#   10.1.0.100/24     home link     uplink     203.0.113.254  192.0.2.254  192.0.2.77 (care-of A)
+#   10.1.0.254/24     home link     uplink     203.0.113.254  192.0.2.254  192.0.2.77 (care-of A)
 #                     (no kernel addresses:                   rt2 ====== mn1
-#                      DPDK net_af_packet owns them)          198.51.100.254  198.51.100.9 (care-of B)
+#   10.9.0.100/32 (lo) DPDK net_pcap owns them)            198.51.100.254  198.51.100.9 (care-of B)
 #
-# FreeRADIUS runs in NS_HA on 127.0.0.1 (the control lcore's AAA client uses
-# kernel sockets there). The router reaches the home network on-link through
-# rt0, so it ARPs for 10.1.0.1 and for home addresses, which mipha answers.
+# mipha's ports are net_pcap devices on hah0 and hau0 (one rx queue, two tx
+# queues each: the worker's and the control lcore's). net_af_packet with
+# qpairs=2 would also give two tx queues, but it spreads received packets over
+# both rx sockets (PACKET_FANOUT) and mipha polls only the first: half of what
+# arrives would be lost. FreeRADIUS runs in NS_HA on 127.0.0.1 (the control
+# lcore's AAA client uses kernel sockets there). The router reaches the home
+# network on-link through rt0, so it ARPs for 10.1.0.1 and for home addresses,
+# which mipha answers.
 # Every name carries $TOPO_PREFIX so that parallel runs do not collide;
 # topo_down removes everything, processes first, and is safe to call twice.
 
@@ -21,14 +26,22 @@ NS_MN=${TOPO_PREFIX}-mn
 
 HA_ADDR=10.1.0.1
 HOME_PREFIX=10.1.0.0/24
-CN_ADDR=10.1.0.100
-MN_HOME=10.1.0.10
+CN_ADDR=10.1.0.254
+CN_MAC=02:00:00:00:03:64
+# A second address of the correspondent, outside the home prefix (a host
+# "behind the home network's router"): what leaves the reverse tunnel for it
+# goes to the home port's gateway, the correspondent.
+CN_FAR=10.9.0.100
+MN_HOME=10.1.0.10	# a home address outside the dynamic pool (static tests use 10.1.0.9)
 COA_A=192.0.2.77
 COA_B=198.51.100.9
 RT_UPLINK=203.0.113.254
 RT_UPLINK_MAC=02:00:00:00:02:fe
-HA_HOME_MAC=02:00:00:00:01:01
-HA_UPLINK_MAC=02:00:00:00:01:02
+# net_pcap gives its ports the MACs 02:70:63:61:70:NN (NN: the order the
+# devices are created in) whatever the interface's own: the veths get the same,
+# so that what mipha answers with is the interface's address too.
+HA_HOME_MAC=02:70:63:61:70:00
+HA_UPLINK_MAC=02:70:63:61:70:01
 
 topo_ns_list() {
 	echo "$NS_HA $NS_CN $NS_RT $NS_MN"
@@ -41,7 +54,7 @@ topo_link() {
 		peer name "$if2" netns "$ns2" ${mac2:+address "$mac2"}
 	ip -n "$ns1" link set "$if1" up
 	ip -n "$ns2" link set "$if2" up
-	# af_packet sees what the kernel hands it: no offloaded (partial) checksums.
+	# pcap sees what the kernel hands it: no offloaded (partial) checksums.
 	ip netns exec "$ns1" ethtool -K "$if1" tx off rx off >/dev/null 2>&1 || true
 	ip netns exec "$ns2" ethtool -K "$if2" tx off rx off >/dev/null 2>&1 || true
 }
@@ -55,12 +68,13 @@ topo_up() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1
 	done
-	topo_link "$NS_CN" cn0 "$NS_HA" hah0 02:00:00:00:03:64 "$HA_HOME_MAC"
+	topo_link "$NS_CN" cn0 "$NS_HA" hah0 "$CN_MAC" "$HA_HOME_MAC"
 	topo_link "$NS_HA" hau0 "$NS_RT" rt0 "$HA_UPLINK_MAC" "$RT_UPLINK_MAC"
 	topo_link "$NS_RT" rt1 "$NS_MN" mn0
 	topo_link "$NS_RT" rt2 "$NS_MN" mn1
 
 	ip -n "$NS_CN" addr add "$CN_ADDR/24" dev cn0
+	ip -n "$NS_CN" addr add "$CN_FAR/32" dev lo
 	ip -n "$NS_CN" route add default via "$HA_ADDR"
 
 	ip netns exec "$NS_RT" sysctl -qw net.ipv4.ip_forward=1 \
@@ -108,11 +122,15 @@ max_lifetime = 3600
 replay_tolerance = 7
 
 [port.home]
-device = net_af_packet0
+device = net_pcap0
 role = home
+; Decapsulated (reverse-tunnelled) packets go to the correspondent, the only
+; host on the home link.
+gateway = $CN_ADDR
+gateway_mac = $CN_MAC
 
 [port.uplink]
-device = net_af_packet1
+device = net_pcap1
 role = uplink
 gateway = $RT_UPLINK
 gateway_mac = $RT_UPLINK_MAC
@@ -120,11 +138,14 @@ gateway_mac = $RT_UPLINK_MAC
 [lcores]
 control = 0
 workers = 1
+; Two cores for everything: mipha must not spin on both.
+idle_sleep_us = ${TOPO_IDLE_SLEEP_US:-100}
 EOF
 }
 
 # EAL arguments for mipha in NS_HA.
 topo_mipha_eal() {
 	echo "-l 0-1 --no-pci --no-huge -m 512 --file-prefix ${TOPO_PREFIX}ha" \
-		"--vdev net_af_packet0,iface=hah0 --vdev net_af_packet1,iface=hau0"
+		"--vdev net_pcap0,rx_iface_in=hah0,tx_iface=hah0,tx_iface=hah0" \
+		"--vdev net_pcap1,rx_iface_in=hau0,tx_iface=hau0,tx_iface=hau0"
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Tunnelled traffic both ways: the correspondent pings the MN's home address
+# (proxy ARP, IP-in-IP to the care-of address, decapsulated by mipmn's
+# userspace tunnel) and the MN pings the correspondent from its home address
+# through the reverse tunnel (T flag), which mipha decapsulates onto the home
+# link.
+. "$(dirname "$0")/lib.sh"
+
+e2e_dyn_setup
+# shellcheck disable=SC2046
+mn_start mn $(mn_args) --care-of-if mn0 --lifetime 60 --reverse-tunnel
+mn_registered mn 20
+home=$(ev home_address)
+eq "binding reverse tunnel" "$(binding "$home" reverse_tunnel)" 1
+# mipmn sets the tunnel up right after the reply: give it a moment.
+wait_for 5 mn_tunnel_up "$home" ||
+	fail "no tunnel device holds $home"
+
+enc0=$(stat encap_packets)
+dec0=$(stat decap_packets)
+eq "correspondent -> home address: echo replies" "$(cn_ping "$home" 10)" 10
+eq "home address -> correspondent (reverse tunnel): echo replies" "$(mn_ping "$home" "$CN_FAR" 10)" 10
+ge "encap_packets" "$(stat encap_packets)" $((enc0 + 20))
+ge "decap_packets" "$(stat decap_packets)" $((dec0 + 20))
+eq "proxy ARP: the home address is at the HA's MAC" \
+	"$(ip -n "$NS_CN" neigh show "$home" | awk '{ print $5 }')" "$HA_HOME_MAC"
+
+mn_stop mn
+eq "mipmn exits 0" "$MN_RC" 0
+e2e_check_captures
+ge "IP-in-IP HA -> care-of" "$(pcap_count uplink "ip.proto == 4 && ip.src == $HA_ADDR && ip.dst == $COA_A")" 20
+ge "IP-in-IP care-of -> HA" "$(pcap_count uplink "ip.proto == 4 && ip.src == $COA_A && ip.dst == $HA_ADDR")" 20
+ge "decapsulated on the home link" "$(pcap_count home "icmp && ip.src == $home")" 10
+say "PASS"
