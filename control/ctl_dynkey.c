@@ -12,6 +12,7 @@
  * of the same NAI supersedes it: at most [aaa] pending_max mbufs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -404,6 +405,46 @@ void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *ou
 		mipha_dk_stats(c->dynkey->dk, out);
 }
 
+/*
+ * The AAA client's counters as aaa_* (telemetry names: no '.' nor '-'):
+ * client-wide (aaa_failovers, ...), one per reason a reply was discarded or
+ * an answer unusable (aaa_reason_<reason>), and per configured server i
+ * (aaa_server<i>_<counter>, aaa_server<i>_state: 0 alive, 1 dead,
+ * aaa_server<i>_latency_avg_ms, aaa_server<i>_in_flight).
+ */
+static void aaa_visit(const struct aaa_client *aaa, mipha_ctl_stat_fn fn, void *arg)
+{
+	struct aaa_client_counters cc;
+	struct aaa_server_stats ss;
+	char name[64];
+
+	aaa_client_counters(aaa, &cc);
+#define AAA_VISIT_CLIENT(field, text) fn(arg, "aaa_" #field, cc.field);
+	AAA_CLIENT_COUNTERS(AAA_VISIT_CLIENT)
+#undef AAA_VISIT_CLIENT
+	for (int r = 0; r < AAA_REASON_MAX; r++) {
+		if (r == AAA_REASON_OK)
+			continue;
+		snprintf(name, sizeof(name), "aaa_reason_%s", aaa_reason_name(r));
+		fn(arg, name, cc.invalid[r]);
+	}
+	for (unsigned int i = 0; i < AAA_MAX_SERVERS; i++) {
+		if (aaa_client_server_stats(aaa, i, &ss) != 0)
+			break;
+#define AAA_VISIT_SERVER(field, text)                                           \
+	snprintf(name, sizeof(name), "aaa_server%u_" #field, i);                \
+	fn(arg, name, ss.field);
+		AAA_SERVER_COUNTERS(AAA_VISIT_SERVER)
+#undef AAA_VISIT_SERVER
+		snprintf(name, sizeof(name), "aaa_server%u_state", i);
+		fn(arg, name, ss.state == AAA_SERVER_DEAD ? 1 : 0);
+		snprintf(name, sizeof(name), "aaa_server%u_latency_avg_ms", i);
+		fn(arg, name, ss.latency_count != 0 ? ss.latency_sum_ms / ss.latency_count : 0);
+		snprintf(name, sizeof(name), "aaa_server%u_in_flight", i);
+		fn(arg, name, ss.in_flight);
+	}
+}
+
 void mipha_ctl_dynkey_visit(const struct mipha_ctl *c, mipha_ctl_stat_fn fn, void *arg)
 {
 	struct mipha_dk_stats st;
@@ -413,6 +454,8 @@ void mipha_ctl_dynkey_visit(const struct mipha_ctl *c, mipha_ctl_stat_fn fn, voi
 		fn(arg, mipha_dk_counter_name(i), st.cnt[i]);
 	for (int i = 0; i < MIPHA_DK_GAUGE__COUNT; i++)
 		fn(arg, mipha_dk_gauge_name(i), st.gauge[i]);
+	if (c->dynkey != NULL && c->dynkey->aaa != NULL)
+		aaa_visit(c->dynkey->aaa, fn, arg);
 }
 
 /* ---- set-up ---- */

@@ -44,6 +44,25 @@ static void mipha_arp_reply_in_place(struct rte_mbuf *m, const struct rte_ether_
 	arp->arp_data.arp_sip = tip;
 }
 
+/*
+ * A home-link host's address, from any ARP it sends (request, reply,
+ * announcement): only senders inside the home prefix, never an HA address
+ * nor a frame carrying this port's own MAC (our own ARP coming back).
+ */
+static void mipha_arp_learn(struct mipha_worker *w, uint16_t port, const struct rte_arp_hdr *arp)
+{
+	uint32_t sip = arp->arp_data.arp_sip;
+	const struct rte_ether_addr *sha = &arp->arp_data.arp_sha;
+
+	if ((w->conf->port[port].roles & MIPHA_ROLE_HOME) == 0 || sip == 0 ||
+	    !mipha_in_home_prefix(w->conf, sip) || mipha_is_ha_addr(w->conf, sip) ||
+	    !rte_is_unicast_ether_addr(sha) || rte_is_zero_ether_addr(sha) ||
+	    rte_is_same_ether_addr(sha, &w->conf->port[port].mac))
+		return;
+	mipha_nbr_learn(&w->nbr, sip, sha, mip_ntp_sec(w->now));
+	mipha_cnt_inc(&w->cnt, MIPHA_CNT_ARP_LEARNED);
+}
+
 static void mipha_arp_one(struct mipha_worker *w, struct rte_mbuf *m)
 {
 	const struct rte_arp_hdr *arp;
@@ -66,6 +85,7 @@ static void mipha_arp_one(struct mipha_worker *w, struct rte_mbuf *m)
 	}
 	uint32_t tip = arp->arp_data.arp_tip;
 
+	mipha_arp_learn(w, port, arp);
 	/* only requests, and never a probe or announcement (sender = target) */
 	if (arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
 	    arp->arp_data.arp_sip == tip) {
@@ -88,6 +108,37 @@ void mipha_arp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++)
 		mipha_arp_one(w, pkts[i]);
+}
+
+bool mipha_arp_request_in_place(struct rte_mbuf *m, const struct rte_ether_addr *mac,
+				uint32_t sip, uint32_t tip)
+{
+	uint16_t len = MIPHA_ETH_LEN + sizeof(struct rte_arp_hdr);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	if (m->nb_segs != 1 || (uint32_t)m->buf_len - m->data_off < len)
+		return false;
+	m->data_len = len;
+	m->pkt_len = len;
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	rte_ether_addr_copy(mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	rte_ether_addr_copy(mac, &arp->arp_data.arp_sha);
+	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+	arp->arp_data.arp_sip = sip;
+	arp->arp_data.arp_tip = tip;
+	m->l2_len = MIPHA_ETH_LEN;
+	m->l3_len = 0;
+	m->ol_flags = 0;
+	return true;
 }
 
 struct rte_mbuf *mipha_arp_gratuitous(struct rte_mempool *mp, const struct rte_ether_addr *mac,

@@ -32,6 +32,8 @@
 	/* ARP */                                                                        \
 	X(ARP_REPLY, "arp_replies", "ARP replies for an HA address")                     \
 	X(ARP_PROXY, "arp_proxy_replies", "proxy ARP replies for away home addresses")   \
+	X(ARP_LEARNED, "arp_neigh_learned", "home-link neighbours learned from ARP")     \
+	X(ARP_REQUEST, "arp_requests_sent", "ARP requests for unresolved home-link hosts") \
 	/* registration */                                                               \
 	X(REG_ACCEPTED, "reg_accepted", "re-registrations accepted on the fast path")    \
 	X(REG_DUPLICATE, "reg_duplicate_replies", "cached replies sent for exact copies") \
@@ -67,6 +69,7 @@
 	X(DROP_TOO_BIG, "drop_too_big", "no headroom or over the tunnel MTU")            \
 	X(DROP_SPOOFED, "drop_reverse_tunnel_spoofed", "reverse tunnel: inner or outer source not the binding's") \
 	X(DROP_NO_REVERSE_TUNNEL, "drop_reverse_tunnel_not_requested", "reverse tunnel for a binding without T") \
+	X(DROP_NEIGH_UNRESOLVED, "drop_neigh_unresolved", "for a home-link host whose MAC is not known yet") \
 	X(DROP_NO_TX_PORT, "drop_no_tx_port", "no port has the role this packet needs")  \
 	X(DROP_TX_FULL, "drop_tx_full", "NIC tx queue full")                             \
 	X(DROP_BURST_OVERFLOW, "drop_burst_overflow", "more than MIPHA_BURST frames given to mipha_classify")

@@ -3,11 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include "port.h"
+#include "worker.h"
 
 struct rte_mempool *mipha_pktmbuf_pool(const char *name, unsigned int n, int socket)
 {
@@ -72,4 +75,28 @@ void mipha_port_fini(uint16_t port)
 {
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
+}
+
+uint16_t mipha_port_nb_rxq(const struct rte_eth_dev_info *di, unsigned int n_workers)
+{
+	const struct rte_bus *bus = di->device != NULL ? rte_dev_bus(di->device) : NULL;
+
+	if (bus != NULL && strcmp(rte_bus_name(bus), "vdev") == 0 &&
+	    di->max_rx_queues > n_workers && di->max_rx_queues <= MIPHA_PORT_MAX_RXQ)
+		return di->max_rx_queues;
+	return (uint16_t)n_workers;
+}
+
+uint16_t mipha_port_worker_rxqs(uint16_t port, uint16_t nb_rxq, unsigned int worker,
+				unsigned int n_workers, struct mipha_rxq *out, unsigned int cap)
+{
+	uint16_t n = 0;
+
+	for (uint16_t q = 0; q < nb_rxq && n < cap; q++) {
+		if (q % n_workers != worker)
+			continue;
+		out[n].port = port;
+		out[n++].queue = q;
+	}
+	return n;
 }

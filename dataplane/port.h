@@ -37,6 +37,27 @@ int mipha_port_init(uint16_t port, const struct mipha_port_conf *pc, struct miph
 /* Stops and closes it. */
 void mipha_port_fini(uint16_t port);
 
+struct rte_eth_dev_info;
+struct mipha_rxq;
+
+/*
+ * Rx queues to configure on a port: one per worker; but a virtual device's
+ * queues are fixed when it is created and each receives whatever is
+ * configured (net_af_packet: a socket per qpair in one PACKET_FANOUT group,
+ * so frames hashed to an unconfigured queue are lost; net_pcap, net_ring: an
+ * input per queue), so all of them, polled round-robin by the workers. Not
+ * for a device offering more than MIPHA_PORT_MAX_RXQ (net_null: 1024), nor
+ * for hardware (RSS spreads over what is configured).
+ */
+uint16_t mipha_port_nb_rxq(const struct rte_eth_dev_info *di, unsigned int n_workers);
+/*
+ * The rx queues of port (nb_rxq of them) that worker `worker` of n_workers
+ * polls: queue q goes to worker q % n_workers. Writes at most cap pairs to
+ * out; returns how many.
+ */
+uint16_t mipha_port_worker_rxqs(uint16_t port, uint16_t nb_rxq, unsigned int worker,
+				unsigned int n_workers, struct mipha_rxq *out, unsigned int cap);
+
 /*
  * A packet mempool of n mbufs (data room RTE_MBUF_DEFAULT_BUF_SIZE) with a
  * per-lcore cache; NULL + rte_errno.

@@ -114,12 +114,33 @@ uint16_t mipha_worker_tx_flush(struct mipha_worker *w)
 	return total;
 }
 
+/* The queues the loop polls: p.rxqs as given, or p.rxq on every port with a role. */
+static uint16_t mipha_worker_rxqs(const struct mipha_worker *w, struct mipha_rxq *q)
+{
+	uint16_t n = 0;
+
+	if (w->p.nb_rxqs != 0) {
+		n = RTE_MIN(w->p.nb_rxqs, (uint16_t)MIPHA_MAX_RXQS);
+		memcpy(q, w->p.rxqs, n * sizeof(*q));
+		return n;
+	}
+	for (uint16_t port = 0; port < MIPHA_MAX_PORTS; port++) {
+		if (w->conf->port[port].roles == 0)
+			continue;
+		q[n].port = port;
+		q[n++].queue = w->p.rxq;
+	}
+	return n;
+}
+
 int mipha_worker_loop(void *arg)
 {
 	struct mipha_worker *w = arg;
 	const struct mipha_worker_conf *c = w->conf;
 	uint32_t idle_polls = c->idle_polls != 0 ? c->idle_polls : 256;
 	struct rte_mbuf *pkts[MIPHA_BURST];
+	struct mipha_rxq rxq[MIPHA_MAX_RXQS];
+	uint16_t nb_rxq = mipha_worker_rxqs(w, rxq);
 	uint32_t idle = 0;
 
 	mipha_worker_online(w);
@@ -127,10 +148,8 @@ int mipha_worker_loop(void *arg)
 		uint32_t got = 0;
 
 		mipha_worker_quiescent(w);
-		for (uint16_t port = 0; port < MIPHA_MAX_PORTS; port++) {
-			if (c->port[port].roles == 0)
-				continue;
-			uint16_t n = rte_eth_rx_burst(port, w->p.rxq, pkts, MIPHA_BURST);
+		for (uint16_t i = 0; i < nb_rxq; i++) {
+			uint16_t n = rte_eth_rx_burst(rxq[i].port, rxq[i].queue, pkts, MIPHA_BURST);
 
 			if (n == 0)
 				continue;

@@ -33,6 +33,7 @@
 #include "auth_batch.h"
 #include "clock.h"
 #include "counters.h"
+#include "nbr.h"
 
 struct rte_ring;
 struct rte_rcu_qsbr;
@@ -43,6 +44,8 @@ struct mipha_sa_table;
 #define MIPHA_MAX_PORTS 4	/* DPDK port ids 0..3 */
 #define MIPHA_MAX_HA_ADDRS 8
 #define MIPHA_TX_BUF 64		/* per-port tx buffer of a worker */
+#define MIPHA_PORT_MAX_RXQ 8	/* most rx queues of one port a worker polls */
+#define MIPHA_MAX_RXQS (MIPHA_MAX_PORTS * MIPHA_PORT_MAX_RXQ)
 
 /* Port roles (a port may have both). */
 #define MIPHA_ROLE_HOME 0x1	/* the home link: proxy ARP; decapsulated packets leave here */
@@ -53,6 +56,8 @@ struct mipha_port_role {
 	struct rte_ether_addr mac;	/* this port's own address */
 	struct rte_ether_addr next_hop;	/* gateway MAC: where tunnels (uplink) or
 					 * decapsulated packets (home) are sent */
+	uint32_t gateway;		/* next_hop's IPv4 address (network order; 0 =
+					 * not known): seeds the home link's neighbours */
 };
 
 /* Filled by control from the configuration before the workers start; read-only after. */
@@ -83,6 +88,12 @@ struct mipha_txbuf {
 	struct rte_mbuf *m[MIPHA_TX_BUF];
 };
 
+/* One rx queue of one port. */
+struct mipha_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
 /* What mipha_worker_init needs. */
 struct mipha_worker_params {
 	const struct mipha_worker_conf *conf;
@@ -91,7 +102,9 @@ struct mipha_worker_params {
 	struct rte_ring *ctrl_ring;	/* see ctrl_msg.h */
 	struct rte_rcu_qsbr *qsbr;	/* the tables' */
 	unsigned int id;		/* worker index: RCU thread id, ctrl_msg.worker */
-	uint16_t rxq;			/* rx queue polled on every port with a role */
+	uint16_t rxq;			/* rx queue polled on every port with a role, */
+	struct mipha_rxq rxqs[MIPHA_MAX_RXQS];	/* unless these are given: */
+	uint16_t nb_rxqs;		/* exactly these are polled (0: rxq as above) */
 	uint16_t txq;			/* tx queue used on every port */
 	volatile bool *quit;		/* the loop returns when it becomes true */
 };
@@ -107,6 +120,7 @@ struct mipha_worker {
 	uint32_t icmp_left;			/* and what is left of it */
 	struct mipha_txbuf tx[MIPHA_MAX_PORTS];	/* to be sent, by port */
 	struct mipha_counters cnt;
+	struct mipha_nbr nbr;			/* home-link neighbours (nbr.h) */
 	/* scratch for replies built in a burst (not a per-packet allocation) */
 	uint8_t scratch[MIPHA_BURST][320];
 };
@@ -126,7 +140,7 @@ void mipha_worker_offline(struct mipha_worker *w);
 
 /*
  * lcore function (rte_eal_remote_launch(mipha_worker_loop, w, lcore)): polls
- * p.rxq on every port with a role, processes, transmits, reports quiescent
+ * p.rxqs (or p.rxq on every port with a role), processes, transmits, reports quiescent
  * state every iteration, sleeps idle_sleep_us (offline) after idle_polls
  * empty polls. Returns 0 when *p.quit becomes true.
  */
@@ -156,7 +170,11 @@ struct mipha_classes {
 void mipha_classify(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		    struct mipha_classes *out);
 
-/* ARP requests for an HA address, or (home-role port) for an away MN's home address. */
+/*
+ * ARP requests for an HA address, or (home-role port) for an away MN's home
+ * address. On the home-role port, the sender of every ARP request or reply
+ * from inside the home prefix is learned into w->nbr first.
+ */
 void mipha_arp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /*
  * Registrations (classified MIPHA_CLS_REG): parse, 136/134 replies, bulk SA
@@ -173,8 +191,10 @@ void mipha_reg_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n)
 void mipha_encap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /*
  * Reverse tunnel (RFC 3024): checked, decapsulated, sent on the home-role
- * port to its next hop; inner packets for the home prefix are tunnelled again
- * (MN to MN).
+ * port. Inner packets for a home address with a binding (MN to MN) are
+ * tunnelled again; for another home-prefix address, to that host's MAC from
+ * w->nbr (or, unknown: an ARP request from ha_addr[0] takes the packet's
+ * place, counted drop_neigh_unresolved); anything else to the port's next hop.
  */
 void mipha_decap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
@@ -200,6 +220,13 @@ int mipha_reply_frame(struct rte_mbuf *m, uint16_t rrq_off, const uint8_t *rrp, 
  */
 struct rte_mbuf *mipha_arp_gratuitous(struct rte_mempool *mp, const struct rte_ether_addr *mac,
 				      uint32_t home_addr);
+
+/*
+ * Rewrites m (at least 42 bytes of room) as a broadcast ARP request "who has
+ * tip, tell sip (at mac)". Returns false when m cannot hold it.
+ */
+bool mipha_arp_request_in_place(struct rte_mbuf *m, const struct rte_ether_addr *mac,
+				uint32_t sip, uint32_t tip);
 
 /* Whether addr (network order) is one of conf's HA addresses. */
 bool mipha_is_ha_addr(const struct mipha_worker_conf *conf, uint32_t addr);

@@ -112,6 +112,7 @@ static int find_ports(struct mipha_app *app, char *err, size_t errlen)
 					 di.max_tx_queues);
 		app->ports[i].id = id;
 		app->ports[i].cfg = cp;
+		app->ports[i].nb_rxq = mipha_port_nb_rxq(&di, app->n_workers);
 	}
 	app->n_ports = app->cfg->n_ports;
 	return 0;
@@ -119,9 +120,12 @@ static int find_ports(struct mipha_app *app, char *err, size_t errlen)
 
 static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 {
-	unsigned int nb_rxq = app->n_workers, nb_txq = app->n_workers + 1;
-	unsigned int n_mbufs = app->n_ports * (nb_rxq + nb_txq) * 1024 + 8192;
-	unsigned int i;
+	unsigned int nb_txq = app->n_workers + 1, n_queues = 0;
+	unsigned int n_mbufs, i;
+
+	for (i = 0; i < app->n_ports; i++)
+		n_queues += app->ports[i].nb_rxq + nb_txq;
+	n_mbufs = n_queues * 1024 + 8192;
 
 	app->mp = mipha_pktmbuf_pool("mipha_mbufs", n_mbufs, (int)rte_socket_id());
 	if (app->mp == NULL)
@@ -130,7 +134,7 @@ static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 	for (i = 0; i < app->n_ports; i++) {
 		struct mipha_app_port *p = &app->ports[i];
 		struct mipha_port_conf pc = {
-			.nb_rxq = (uint16_t)nb_rxq,
+			.nb_rxq = p->nb_rxq,
 			.nb_txq = (uint16_t)nb_txq,
 			.mp = app->mp,
 			.socket = rte_eth_dev_socket_id(p->id),
@@ -160,7 +164,7 @@ static int resolve_gateways(struct mipha_app *app, char *err, size_t errlen)
 		struct mipha_neigh_query q = {
 			.port = app->ports[i].id,
 			.txq = (uint16_t)app->n_workers,
-			.nb_rxq = (uint16_t)app->n_workers,
+			.nb_rxq = app->ports[i].nb_rxq,
 			.mac = r->mac,
 			.src_ip = app->cfg->ha.address,
 			.target_ip = cp->gateway,
@@ -169,6 +173,7 @@ static int resolve_gateways(struct mipha_app *app, char *err, size_t errlen)
 		};
 		char gw[INET_ADDRSTRLEN];
 
+		r->gateway = cp->gateway;
 		if (cp->has_gateway_mac) {
 			memcpy(r->next_hop.addr_bytes, cp->gateway_mac, RTE_ETHER_ADDR_LEN);
 			continue;
@@ -245,6 +250,11 @@ static int create_workers(struct mipha_app *app, char *err, size_t errlen)
 		struct mipha_worker *w;
 		int error;
 
+		for (unsigned int j = 0; j < app->n_ports; j++)
+			wp.nb_rxqs += mipha_port_worker_rxqs(app->ports[j].id, app->ports[j].nb_rxq,
+							     i, app->n_workers,
+							     wp.rxqs + wp.nb_rxqs,
+							     MIPHA_MAX_RXQS - wp.nb_rxqs);
 		w = rte_zmalloc_socket("mipha_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 				       (int)rte_lcore_to_socket_id(app->worker_lcore[i]));
 		if (w == NULL)

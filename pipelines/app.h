@@ -5,11 +5,16 @@
  *
  *   main lcore = [lcores] control:  mipha_ctl_loop  (ring, expiry, telemetry)
  *                                   tx queue N on every port
- *   worker i (0..N-1):              mipha_worker_loop: rx queue i and tx
- *                                   queue i on every port, all stages
+ *   worker i (0..N-1):              mipha_worker_loop: rx queues q with
+ *                                   q % N == i and tx queue i on every port,
+ *                                   all stages
  *                                   (classify -> arp | reg | encap | decap -> tx)
  *
- * Ports get N rx queues (RSS spreads MNs over workers) and N+1 tx queues.
+ * Ports get N rx queues (RSS spreads MNs over workers) and N+1 tx queues. A
+ * virtual device whose every rx queue receives whether configured or not
+ * (net_af_packet qpairs=M: M kernel sockets in one PACKET_FANOUT group;
+ * net_pcap or net_ring with M rx inputs) gets all its M rx queues when
+ * M > N (up to MIPHA_PORT_MAX_RXQ), so none of what arrives is left unpolled.
  */
 #ifndef MIPHA_APP_H
 #define MIPHA_APP_H
@@ -25,6 +30,7 @@
 struct mipha_app_port {
 	uint16_t id;			/* DPDK port id */
 	const struct mipha_cfg_port *cfg;
+	uint16_t nb_rxq;		/* rx queues configured (mipha_port_nb_rxq) */
 	bool started;
 };
 

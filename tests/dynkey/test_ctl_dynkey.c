@@ -335,11 +335,26 @@ Test(ctl_dynkey, example_through_aaa_then_rekey)
 }
 
 static uint64_t seen_131;
-static unsigned int seen_names;
+static unsigned int seen_names, seen_aaa;
+static uint64_t seen_aaa_rejects, seen_aaa_failovers, seen_aaa_state, seen_aaa_replies;
 
 static void see_stat(void *arg, const char *name, uint64_t v)
 {
 	(void)arg;
+	/* telemetry names: no '.' nor '-' */
+	cr_assert_null(strpbrk(name, ".-"), "telemetry name '%s'", name);
+	if (strncmp(name, "aaa_", 4) == 0) {
+		seen_aaa++;
+		if (strcmp(name, "aaa_rejects") == 0)
+			seen_aaa_rejects = v;
+		else if (strcmp(name, "aaa_failovers") == 0)
+			seen_aaa_failovers = v;
+		else if (strcmp(name, "aaa_server0_state") == 0)
+			seen_aaa_state = v;
+		else if (strcmp(name, "aaa_server0_replies") == 0)
+			seen_aaa_replies = v;
+		return;
+	}
 	seen_names++;
 	if (strcmp(name, "dk_replies_131") == 0)
 		seen_131 = v;
@@ -374,10 +389,18 @@ Test(ctl_dynkey, access_reject_gets_131_and_installs_nothing)
 	cr_assert_null(ctl_sent(DP_PORT_HOME));
 	/* What telemetry shows. */
 	seen_131 = UINT64_MAX;
-	seen_names = 0;
+	seen_names = seen_aaa = 0;
+	seen_aaa_rejects = seen_aaa_failovers = seen_aaa_state = seen_aaa_replies = UINT64_MAX;
 	mipha_ctl_dynkey_visit(&ctl, see_stat, NULL);
 	cr_assert_eq(seen_131, 1, "dk_replies_131 in telemetry");
 	cr_assert_eq(seen_names, MIPHA_DK_CNT__COUNT + MIPHA_DK_GAUGE__COUNT);
+	/* and the AAA client's: client-wide, per reason, per server */
+	cr_assert_eq(seen_aaa_rejects, 1, "aaa_rejects");
+	cr_assert_eq(seen_aaa_failovers, 0, "aaa_failovers");
+	cr_assert_eq(seen_aaa_state, 0, "aaa_server0_state: alive");
+	cr_assert_eq(seen_aaa_replies, 1, "aaa_server0_replies");
+	cr_assert_eq(seen_aaa, aaa_client_counter_count + (AAA_REASON_MAX - 1) +
+			       aaa_server_counter_count + 3, "one server configured");
 }
 
 Test(ctl_dynkey, silent_server_gets_131_after_the_retries)

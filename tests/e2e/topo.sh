@@ -9,9 +9,8 @@
 #
 # mipha's ports are net_pcap devices on hah0 and hau0 (one rx queue, two tx
 # queues each: the worker's and the control lcore's). net_af_packet with
-# qpairs=2 would also give two tx queues, but it spreads received packets over
-# both rx sockets (PACKET_FANOUT) and mipha polls only the first: half of what
-# arrives would be lost. FreeRADIUS runs in NS_HA on 127.0.0.1 (the control
+# qpairs=2 works too (mipha polls every rx queue of a port), but spreads what
+# it receives over two sockets for no gain here. FreeRADIUS runs in NS_HA on 127.0.0.1 (the control
 # lcore's AAA client uses kernel sockets there). The router reaches the home
 # network on-link through rt0, so it ARPs for 10.1.0.1 and for home addresses,
 # which mipha answers.
