@@ -491,12 +491,21 @@ static void decode_attr(struct decode_ctx *d, const struct aaa_attr *a)
 
 	switch (a->type) {
 	case AAA_ATTR_FRAMED_IP_ADDRESS:
+		/* verify_reply checks the size (attr_well_formed); decoding is safe alone too. */
+		if (a->len != 4) {
+			fail(d, AAA_REASON_BAD_ATTR);
+			break;
+		}
 		if (out->has_framed_ip)
 			fail(d, AAA_REASON_DUP_ATTR);
 		out->has_framed_ip = true;
 		memcpy(&out->framed_ip, a->val, 4);
 		break;
 	case AAA_ATTR_SESSION_TIMEOUT:
+		if (a->len != 4) {
+			fail(d, AAA_REASON_BAD_ATTR);
+			break;
+		}
 		if (out->has_session_timeout)
 			fail(d, AAA_REASON_DUP_ATTR);
 		out->has_session_timeout = true;
