@@ -153,6 +153,13 @@ int mipha_worker_loop(void *arg)
 
 			if (n == 0)
 				continue;
+			/*
+			 * Stages reply and forward by m->port; not every PMD sets
+			 * it on receive (net_ring does not). The first cache line
+			 * is touched by classify anyway.
+			 */
+			for (uint16_t j = 0; j < n; j++)
+				pkts[j]->port = rxq[i].port;
 			got += n;
 			mipha_worker_process(w, pkts, n);
 		}
