@@ -108,34 +108,13 @@ static void send_reply(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const ui
 	msg->m = NULL;
 }
 
-/*
- * RRP header and the NAI echo (RFC 2794), then the MHAE when key is given.
- * Returns the length, 0 on error; *auth_off gets the authenticator's offset.
- */
-static size_t build_rrp(uint8_t *buf, size_t cap, const struct mip_msg *rrq, uint8_t code,
-			uint16_t lifetime, uint64_t ident, uint32_t spi, size_t *auth_off)
-{
-	struct mip_builder b;
-	size_t off = 0;
-
-	mip_builder_init(&b, buf, cap);
-	mip_put_rrp_hdr(&b, code, lifetime, rrq->home_addr, rrq->ha_addr, ident);
-	if (rrq->present & MIP_HAS_NAI)
-		mip_put_nai(&b, (const char *)rrq->nai.p, rrq->nai.len);
-	if (spi != 0)
-		off = mip_put_auth(&b, MIP_EXT_MHAE, spi, MIP_MD5_AUTH_LEN);
-	if (b.err != 0 || (spi != 0 && off == 0))
-		return 0;
-	if (auth_off != NULL)
-		*auth_off = off;
-	return b.len;
-}
-
 void mipha_ctl_reply_unsigned(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 			      const struct mip_msg *rrq, uint8_t code)
 {
 	uint8_t rrp[RRP_MAX];
-	size_t len = build_rrp(rrp, sizeof(rrp), rrq, code, 0, rrq->ident, 0, NULL);
+	uint16_t off;
+	uint16_t len = mipha_rrp_build(rrp, sizeof(rrp), rrq, code, 0, rrq->ha_addr, rrq->ident,
+				       0, &off);
 
 	if (len == 0) {
 		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
@@ -154,13 +133,14 @@ static int reply_signed(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const s
 {
 	const struct mipha_sa_key *k = mipha_sa_key_for(msg->sa, msg->verified_spi);
 	uint8_t rrp[RRP_MAX];
-	size_t off = 0, len;
+	uint16_t off = 0, len;
 
 	if (k == NULL) {
 		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
 		return -1;
 	}
-	len = build_rrp(rrp, sizeof(rrp), rrq, code, lifetime, rrq->ident, msg->verified_spi, &off);
+	len = mipha_rrp_build(rrp, sizeof(rrp), rrq, code, lifetime, rrq->ha_addr, rrq->ident,
+			      msg->verified_spi, &off);
 	if (len == 0 || mip_auth_sign(rrp, off, (enum mip_alg)k->alg, &k->key) != 0) {
 		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
 		return -1;
@@ -271,7 +251,7 @@ static void handle_duplicate(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 {
 	struct mipha_sa_dup d;
 	uint8_t rrp[RRP_MAX];
-	size_t off = 0, len;
+	uint16_t off = 0, len;
 	uint8_t kind = MIPHA_DUP_NONE;
 
 	if (msg->sa != NULL)
@@ -286,7 +266,8 @@ static void handle_duplicate(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 		drop(c, msg, MIPHA_CTL_CNT_DROP_DUP_MISS);
 		return;
 	}
-	len = build_rrp(rrp, sizeof(rrp), rrq, d.code, d.lifetime, rrq->ident, d.spi, &off);
+	len = mipha_rrp_build(rrp, sizeof(rrp), rrq, d.code, d.lifetime, rrq->ha_addr, rrq->ident,
+			      d.spi, &off);
 	if (len == 0) {
 		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
 		return;

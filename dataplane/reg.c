@@ -87,14 +87,9 @@ static void mipha_reg_send(struct mipha_worker *w, struct mipha_reg_item *it, co
 	mipha_tx_put(w, it->m->port, it->m);
 }
 
-/*
- * Builds the RRP header (+ the RRQ's NAI echoed when it had one) into buf;
- * with an MHAE of spi when spi != 0 (authenticator left zero). Returns the
- * length; *auth_off gets the authenticator's offset (0 when none).
- */
-static uint16_t mipha_rrp_build(uint8_t *buf, size_t cap, const struct mip_msg *q, uint8_t code,
-				uint16_t lifetime, uint32_t ha, uint64_t ident, uint32_t spi,
-				uint16_t *auth_off)
+uint16_t mipha_rrp_build(uint8_t *buf, size_t cap, const struct mip_msg *q, uint8_t code,
+			 uint16_t lifetime, uint32_t ha, uint64_t ident, uint32_t spi,
+			 uint16_t *auth_off)
 {
 	struct mip_builder b;
 	size_t off = 0;

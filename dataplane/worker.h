@@ -204,6 +204,17 @@ void mipha_worker_process(struct mipha_worker *w, struct rte_mbuf **pkts, uint16
 uint16_t mipha_worker_tx_flush(struct mipha_worker *w);
 
 /*
+ * Builds an RRP to the parsed RRQ q into buf: the header (home address from
+ * q, Home Agent ha), the RRQ's NAI echoed when it had one (RFC 2794), then an
+ * MHAE of spi when spi != 0 with its authenticator left zero for the caller
+ * to sign. Returns the length (0 when it does not fit); *auth_off gets the
+ * authenticator's offset (0 when none). Workers and control both use it.
+ */
+uint16_t mipha_rrp_build(uint8_t *buf, size_t cap, const struct mip_msg *q, uint8_t code,
+			 uint16_t lifetime, uint32_t ha, uint64_t ident, uint32_t spi,
+			 uint16_t *auth_off);
+
+/*
  * Turns a received RRQ frame into its reply frame, in place: writes rrp
  * (rrp_len bytes; may point into m) at rrq_off, swaps the Ethernet addresses,
  * sends from ha_addr to the RRQ's IPv4 source and UDP source port (from port
