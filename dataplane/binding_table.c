@@ -24,7 +24,6 @@ static void mipha_binding_key_freed(void *p, void *key_data)
 struct mipha_binding_table *mipha_binding_table_create(const char *name, uint32_t max,
 						       int socket, struct rte_rcu_qsbr *qsbr)
 {
-	char hname[RTE_HASH_NAMESIZE];
 	struct mipha_binding_table *t;
 
 	if (max < 8 || qsbr == NULL) {
@@ -36,25 +35,9 @@ struct mipha_binding_table *mipha_binding_table_create(const char *name, uint32_
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	snprintf(hname, sizeof(hname), "%s", name);
-	struct rte_hash_parameters hp = {
-		.name = hname,
-		.entries = max,
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		/* ext buckets: every one of max keys fits, whatever the cuckoo paths */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	t->h = rte_hash_create(&hp);
+	t->h = mipha_lf_hash_create(name, max, sizeof(uint32_t), socket, qsbr,
+				    mipha_binding_key_freed);
 	if (t->h == NULL)
-		goto err;
-	struct rte_hash_rcu_config rc = {
-		.v = qsbr,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
-		.free_key_data_func = mipha_binding_key_freed,
-	};
-	if (rte_hash_rcu_qsbr_add(t->h, &rc) != 0)
 		goto err;
 	if (mipha_rcu_pool_init(&t->pool, name, max, sizeof(struct mipha_binding), socket, qsbr) != 0)
 		goto err;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -124,4 +126,35 @@ unsigned int mipha_rcu_pool_reclaim(struct mipha_rcu_pool *p)
 uint32_t mipha_rcu_pool_used(const struct mipha_rcu_pool *p)
 {
 	return p->n - p->nb_free - p->nb_retired;
+}
+
+struct rte_hash *mipha_lf_hash_create(const char *name, uint32_t entries, uint32_t key_len,
+				      int socket, struct rte_rcu_qsbr *qsbr,
+				      void (*free_key_data)(void *p, void *key_data))
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash *h;
+
+	snprintf(hname, sizeof(hname), "%s", name);
+	struct rte_hash_parameters hp = {
+		.name = hname,
+		.entries = entries,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	h = rte_hash_create(&hp);
+	if (h == NULL)
+		return NULL;
+	struct rte_hash_rcu_config rc = {
+		.v = qsbr,
+		.mode = RTE_HASH_QSBR_MODE_DQ,
+		.free_key_data_func = free_key_data,
+	};
+	if (rte_hash_rcu_qsbr_add(h, &rc) != 0) {
+		rte_hash_free(h);
+		return NULL;
+	}
+	return h;
 }

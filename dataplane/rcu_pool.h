@@ -12,8 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct rte_hash;
 struct rte_rcu_qsbr;
 struct rte_rcu_qsbr_dq;
+
+/*
+ * The tables' hash: lock-free readers (RW_CONCURRENCY_LF), extendable
+ * buckets so every one of `entries` keys fits whatever the cuckoo paths, and
+ * deleted keys handed to free_key_data (with their data pointer) only after
+ * an RCU grace period of qsbr (defer-queue mode). NULL on failure.
+ */
+struct rte_hash *mipha_lf_hash_create(const char *name, uint32_t entries, uint32_t key_len,
+				      int socket, struct rte_rcu_qsbr *qsbr,
+				      void (*free_key_data)(void *p, void *key_data));
 
 struct mipha_rcu_pool {
 	uint8_t *mem;		/* n entries of esize bytes */

@@ -45,7 +45,6 @@ struct rte_rcu_qsbr *mipha_rcu_create(uint32_t max_threads)
 struct mipha_sa_table *mipha_sa_table_create(const char *name, uint32_t max, int socket,
 					     struct rte_rcu_qsbr *qsbr)
 {
-	char hname[RTE_HASH_NAMESIZE];
 	struct mipha_sa_table *t;
 
 	if (max < 8 || qsbr == NULL) {
@@ -57,26 +56,10 @@ struct mipha_sa_table *mipha_sa_table_create(const char *name, uint32_t max, int
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	snprintf(hname, sizeof(hname), "%s", name);
-	struct rte_hash_parameters hp = {
-		.name = hname,
-		/* two SPIs per MN */
-		.entries = 2 * max,
-		.key_len = sizeof(struct mipha_sa_hkey),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		/* ext buckets: every one of 2*max keys fits, whatever the cuckoo paths */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	t->h = rte_hash_create(&hp);
+	/* two SPIs per MN */
+	t->h = mipha_lf_hash_create(name, 2 * max, sizeof(struct mipha_sa_hkey), socket, qsbr,
+				    mipha_sa_key_freed);
 	if (t->h == NULL)
-		goto err;
-	struct rte_hash_rcu_config rc = {
-		.v = qsbr,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
-		.free_key_data_func = mipha_sa_key_freed,
-	};
-	if (rte_hash_rcu_qsbr_add(t->h, &rc) != 0)
 		goto err;
 	if (mipha_rcu_pool_init(&t->pool, name, max, sizeof(struct mipha_sa), socket, qsbr) != 0)
 		goto err;
