@@ -22,7 +22,7 @@ static enum mipha_counter mipha_ipv4_check(struct rte_mbuf *m)
 	if ((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) || hlen > room || total < hlen ||
 	    total > room)
 		return MIPHA_CNT_DROP_IP_MALFORMED;
-	if (rte_raw_cksum(ip, hlen) != 0xffff)
+	if (mipha_raw_cksum(ip, hlen, 0) != 0xffff)
 		return MIPHA_CNT_DROP_IP_MALFORMED;
 	if (room > total)
 		rte_pktmbuf_trim(m, room - total); /* Ethernet padding */

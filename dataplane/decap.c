@@ -29,7 +29,7 @@ static bool mipha_inner_ok(struct rte_mbuf *m, const struct rte_ipv4_hdr *outer,
 	if ((in->version_ihl >> 4) != 4 || hlen < sizeof(*in) || hlen > room || total < hlen ||
 	    total != room)
 		return false;
-	return rte_raw_cksum(in, hlen) == 0xffff;
+	return mipha_raw_cksum(in, hlen, 0) == 0xffff;
 }
 
 /*

@@ -91,7 +91,7 @@ void mipha_icmp_error(struct mipha_worker *w, struct rte_mbuf *m, enum mipha_icm
 	ip->next_proto_id = IPPROTO_ICMP;
 	ip->src_addr = w->conf->ha_addr[0];
 	ip->dst_addr = dst;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
 
 	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
 
@@ -108,7 +108,7 @@ void mipha_icmp_error(struct mipha_worker *w, struct rte_mbuf *m, enum mipha_icm
 		icmp->icmp_seq_nb = 0;
 		mipha_cnt_inc(&w->cnt, MIPHA_CNT_ICMP_TIME_EXCEEDED);
 	}
-	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
+	icmp->icmp_cksum = (uint16_t)~mipha_raw_cksum(icmp, sizeof(*icmp) + quote, 0);
 	m->l2_len = MIPHA_ETH_LEN;
 	m->l3_len = sizeof(*ip);
 	mipha_tx_put(w, port, m);

@@ -163,7 +163,7 @@ static bool mipha_reg_udp_ok(struct mipha_reg_item *it)
 
 	if (ulen < sizeof(*udp) || ulen != total - m->l3_len)
 		return false;
-	if (udp->dgram_cksum != 0 && rte_ipv4_udptcp_cksum_verify(ip, udp) != 0)
+	if (udp->dgram_cksum != 0 && !mipha_ipv4_l4_cksum_ok(ip, udp))
 		return false;
 	m->l4_len = sizeof(*udp);
 	it->rrq_off = m->l2_len + m->l3_len + sizeof(*udp);

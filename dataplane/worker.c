@@ -214,7 +214,7 @@ int mipha_reply_frame(struct rte_mbuf *m, uint16_t rrq_off, const uint8_t *rrp, 
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = ha_addr;
 	ip->dst_addr = dst;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
 
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 
@@ -222,7 +222,7 @@ int mipha_reply_frame(struct rte_mbuf *m, uint16_t rrq_off, const uint8_t *rrp, 
 	udp->dst_port = dport;
 	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + rrp_len);
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	udp->dgram_cksum = mipha_ipv4_udp_cksum(ip, udp);
 
 	m->l3_len = sizeof(*ip);
 	m->l4_len = sizeof(*udp);
