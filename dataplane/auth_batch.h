@@ -19,6 +19,8 @@
 
 /* Largest batch a call takes; larger arrays are processed in chunks. */
 #define MIPHA_AUTH_BURST 64
+/* Longest region a request may cover (a registration is far shorter); longer: -EINVAL. */
+#define MIPHA_AUTH_MAX_LEN 65535
 
 struct mipha_auth {
 	void *mgr;		/* IMB_MGR *, from init_mb_mgr_auto() */
@@ -30,7 +32,7 @@ struct mipha_auth_req {
 	uint32_t len;
 	const struct mipha_sa_key *key;	/* alg, raw key, ipad/opad */
 	uint8_t out[16];		/* result */
-	int status;			/* 0, or -EINVAL (unknown alg) / -EIO (ipsec-mb job error) */
+	int status;			/* 0, or -EINVAL (unknown alg, no data, too long) / -EIO (ipsec-mb job error) */
 };
 
 /* 0, or -ENOMEM. */

@@ -261,6 +261,32 @@ Test(ct_equal, equal_and_every_position_differs)
 	cr_assert_eq(mip_ct_equal(a, b, 31), 1, "bytes past n must not count");
 }
 
+/* Word-wise with a byte tail: every length, every bit, at every alignment. */
+Test(ct_equal, every_length_and_alignment)
+{
+	uint8_t a[48], b[48];
+
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = b[i] = (uint8_t)(i * 13 + 1);
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; n + off <= 40; n++) {
+			cr_assert_eq(mip_ct_equal(a + off, b + off, n), 1, "off %zu n %zu", off, n);
+			for (size_t i = 0; i < n; i++) {
+				for (int bit = 0; bit < 8; bit++) {
+					b[off + i] ^= (uint8_t)(1u << bit);
+					cr_assert_eq(mip_ct_equal(a + off, b + off, n), 0,
+						     "off %zu n %zu byte %zu bit %d", off, n, i, bit);
+					b[off + i] ^= (uint8_t)(1u << bit);
+				}
+			}
+			/* a difference just past n does not count */
+			b[off + n] ^= 0x80;
+			cr_assert_eq(mip_ct_equal(a + off, b + off, n), 1, "off %zu n %zu past", off, n);
+			b[off + n] ^= 0x80;
+		}
+	}
+}
+
 /* A message built, signed and parsed: verify accepts; any changed byte, key or alg refuses. */
 static size_t build_signed(uint8_t *buf, size_t cap, enum mip_alg alg, const struct mip_key *key,
 			   size_t *auth_off)
