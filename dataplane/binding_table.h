@@ -89,7 +89,7 @@ void mipha_binding_table_free(struct mipha_binding_table *t);
 struct mipha_binding *mipha_binding_lookup(const struct mipha_binding_table *t,
 					   uint32_t home_addr);
 /*
- * Worker: n (<= 64) lookups at once; out[i] is NULL on a miss. Returns the
+ * Worker: n (<= 64) lookups at once, each hit prefetched; out[i] is NULL on a miss. Returns the
  * number of hits.
  */
 unsigned int mipha_binding_lookup_bulk(const struct mipha_binding_table *t,

@@ -32,6 +32,7 @@ struct mipha_reg_item {
 	struct mip_msg msg;
 	struct mipha_sa *sa;
 	const struct mipha_sa_key *key;
+	struct mipha_binding *binding;	/* looked up in bulk with the SA */
 	/* reply to sign (rrp in w->scratch[slot]) */
 	uint16_t rrp_len;
 	uint16_t auth_off;
@@ -289,7 +290,7 @@ static bool mipha_reg_verified(struct mipha_worker *w, struct mipha_reg_item *it
 		mipha_reg_to_ctrl(w, it, MIPHA_CTRL_REKEY, sa, spi);
 		return false;
 	}
-	struct mipha_binding *b = mipha_binding_lookup(w->p.bindings, q->home_addr);
+	struct mipha_binding *b = it->binding;
 
 	if (b == NULL) {
 		mipha_reg_to_ctrl(w, it, MIPHA_CTRL_NEW_BINDING, sa, spi);
@@ -336,6 +337,8 @@ static void mipha_reg_chunk(struct mipha_worker *w, struct rte_mbuf **pkts, uint
 	struct mipha_reg_item items[MIPHA_BURST];
 	struct mipha_sa_hkey keys[MIPHA_BURST];
 	struct mipha_sa *sas[MIPHA_BURST];
+	uint32_t homes[MIPHA_BURST];
+	struct mipha_binding *binds[MIPHA_BURST];
 	struct mipha_auth_req reqs[MIPHA_BURST];
 	const uint8_t *expect[MIPHA_BURST];
 	bool ok[MIPHA_BURST];
@@ -355,13 +358,23 @@ static void mipha_reg_chunk(struct mipha_worker *w, struct rte_mbuf **pkts, uint
 		keys[nk].spi = it->msg.mhae.spi;
 		idx[nk++] = i;
 	}
-	/* 2. SAs in bulk */
-	if (nk != 0)
+	/*
+	 * 2. SAs and bindings in bulk. With many MNs both are cold: each bulk
+	 * lookup prefetches what it found (the SAs' replay state and keys, the
+	 * bindings), so the burst's misses overlap with each other and with the
+	 * second lookup instead of stalling item by item below.
+	 */
+	if (nk != 0) {
 		mipha_sa_lookup_bulk(w->p.sas, keys, nk, sas);
+		for (uint16_t k = 0; k < nk; k++)
+			homes[k] = keys[k].home_addr;
+		mipha_binding_lookup_bulk(w->p.bindings, homes, nk, binds);
+	}
 	for (uint16_t k = 0; k < nk; k++) {
 		struct mipha_reg_item *it = &items[idx[k]];
 
 		it->sa = sas[k];
+		it->binding = binds[k];
 		it->key = it->sa != NULL ? mipha_sa_key_for(it->sa, it->msg.mhae.spi) : NULL;
 		if (it->key == NULL || it->msg.mhae.auth.len != MIP_MD5_AUTH_LEN) {
 			mipha_reg_to_ctrl(w, it, MIPHA_CTRL_UNKNOWN_SPI, NULL, 0);
@@ -398,8 +411,16 @@ static void mipha_reg_chunk(struct mipha_worker *w, struct rte_mbuf **pkts, uint
 				       w->scratch[idx[r]]);
 			continue;
 		}
-		/* an exact copy of an RRQ accepted earlier in this burst gets its reply too */
-		int16_t orig = mipha_reg_copy_in_burst(items, idx, ns, it);
+		/*
+		 * An exact copy of an RRQ accepted earlier in this burst gets its
+		 * reply too. Such an original moved the SA's last Identification to
+		 * this one; when it is elsewhere no search is needed (the common
+		 * case), and a copy of an RRQ that is no longer the last accepted
+		 * falls to the replay check, as with the duplicate cache.
+		 */
+		int16_t orig = mipha_sa_last_ident(sa) == it->msg.ident
+				       ? mipha_reg_copy_in_burst(items, idx, ns, it)
+				       : -1;
 
 		if (orig >= 0) {
 			copy_of[nc] = orig;

@@ -108,8 +108,12 @@ unsigned int mipha_sa_lookup_bulk(const struct mipha_sa_table *t, const struct m
 	for (unsigned int i = 0; i < n; i++)
 		kp[i] = &keys[i];
 	nb = rte_hash_lookup_bulk_data(t->h, kp, n, &hits, data);
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		out[i] = (hits >> i) & 1 ? data[i] : NULL;
+		/* the caller verifies next: the burst's (cold) SAs load in parallel */
+		if (out[i] != NULL)
+			mipha_sa_prefetch(out[i]);
+	}
 	return nb < 0 ? 0 : (unsigned int)nb;
 }
 
