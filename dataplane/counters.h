@@ -44,6 +44,8 @@
 	X(REG_TO_CTRL, "reg_to_control", "RRQs handed to the control lcore")             \
 	/* tunnels */                                                                    \
 	X(ENCAP, "encap_packets", "packets tunnelled to a care-of address")              \
+	X(ENCAP_FRAGMENTED, "encap_fragmented", "tunnelled as outer fragments (DF clear, over the tunnel MTU)") \
+	X(ENCAP_FRAGMENTS, "encap_fragments", "outer fragments sent")                     \
 	X(DECAP, "decap_packets", "reverse-tunnelled packets decapsulated")              \
 	X(ICMP_FRAG_NEEDED, "icmp_frag_needed_sent", "ICMP fragmentation-needed sent")   \
 	X(ICMP_TIME_EXCEEDED, "icmp_time_exceeded_sent", "ICMP time exceeded sent")      \
@@ -66,7 +68,8 @@
 	X(DROP_BINDING_EXPIRED, "drop_binding_expired", "data to a binding past its expiry") \
 	X(DROP_TTL, "drop_ttl_expired", "inner TTL reached 0")                           \
 	X(DROP_FRAG_NEEDED, "drop_frag_needed", "DF set and too big for the tunnel")     \
-	X(DROP_TOO_BIG, "drop_too_big", "no headroom or over the tunnel MTU")            \
+	X(DROP_TOO_BIG, "drop_too_big", "no headroom, or over the tunnel MTU with no fragmentation") \
+	X(DROP_FRAG_FAILED, "drop_frag_failed", "outer fragmentation failed: mbufs exhausted or too many fragments") \
 	X(DROP_SPOOFED, "drop_reverse_tunnel_spoofed", "reverse tunnel: inner or outer source not the binding's") \
 	X(DROP_NO_REVERSE_TUNNEL, "drop_reverse_tunnel_not_requested", "reverse tunnel for a binding without T") \
 	X(DROP_NEIGH_UNRESOLVED, "drop_neigh_unresolved", "for a home-link host whose MAC is not known yet") \

@@ -5,12 +5,16 @@
  */
 #include <string.h>
 
+#include <rte_ip_frag.h>
+
 #include "mip_ntp.h"
 
 #include "binding_table.h"
 #include "pkt.h"
 
 #define MIPHA_OUTER_TTL 64
+/* Outer fragments of one packet at most (a 9000-byte jumbo at a 1280-byte MTU takes 8). */
+#define MIPHA_MAX_FRAGS 8
 
 static uint16_t mipha_tunnel_mtu(const struct mipha_worker_conf *c)
 {
@@ -22,22 +26,27 @@ static uint16_t mipha_tunnel_mtu(const struct mipha_worker_conf *c)
  * source): the per-packet checksum adds only TOS, length, id, flags and
  * destination to it.
  */
-static uint32_t mipha_outer_template_sum(uint32_t src)
+static uint32_t mipha_outer_template_sum(struct mipha_worker *w, uint32_t src)
 {
 	struct rte_ipv4_hdr t;
 
+	if (w->outer_sum != 0 && w->outer_src == src)
+		return w->outer_sum;
 	memset(&t, 0, sizeof(t));
 	t.version_ihl = RTE_IPV4_VHL_DEF;
 	t.time_to_live = MIPHA_OUTER_TTL;
 	t.next_proto_id = IPPROTO_IPIP;
 	t.src_addr = src;
-	return rte_raw_cksum(&t, sizeof(t));
+	w->outer_src = src;
+	w->outer_sum = mipha_raw_cksum(&t, sizeof(t), 0); /* never 0: version_ihl is in it */
+	return w->outer_sum;
 }
 
-static void mipha_outer_fill(struct rte_ipv4_hdr *o, const struct rte_ipv4_hdr *in, uint32_t src,
-			     uint32_t coa, uint16_t total, uint16_t id)
+static void mipha_outer_fill(struct mipha_worker *w, struct rte_ipv4_hdr *o,
+			     const struct rte_ipv4_hdr *in, uint32_t src, uint32_t coa, uint16_t total,
+			     uint16_t id)
 {
-	uint32_t sum = mipha_outer_template_sum(src);
+	uint32_t sum = mipha_outer_template_sum(w, src);
 	uint8_t tos_bytes[2] = { 0, in->type_of_service };
 	uint16_t tos_word;
 
@@ -61,6 +70,83 @@ static void mipha_outer_fill(struct rte_ipv4_hdr *o, const struct rte_ipv4_hdr *
 	sum += o->total_length + o->packet_id + o->fragment_offset;
 	sum += (o->dst_addr & 0xffff) + (o->dst_addr >> 16);
 	o->hdr_checksum = (uint16_t)~mipha_cksum_fold(sum);
+}
+
+/* Ethernet header of a frame out of the uplink. */
+static void mipha_uplink_eth(const struct mipha_worker *w, struct rte_ether_hdr *eth, int uplink)
+{
+	const struct mipha_port_role *up = &w->conf->port[uplink];
+
+	eth->dst_addr = up->next_hop;
+	eth->src_addr = up->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+}
+
+/*
+ * RFC 2003 5.1: the inner packet (DF clear) is too big once encapsulated, so
+ * the outer datagram is fragmented; the care-of end reassembles it before
+ * decapsulating. Not the fast path: fragment headers are allocated, the
+ * payload is referenced from the original mbuf (indirect mbufs).
+ */
+static void mipha_encap_fragmented(struct mipha_worker *w, struct rte_mbuf *m,
+				   struct rte_ipv4_hdr *in, uint32_t coa, uint16_t total, int uplink)
+{
+	struct rte_mbuf *frags[MIPHA_MAX_FRAGS];
+	struct rte_ipv4_hdr *outer;
+	int32_t n;
+
+	if (w->p.frag_direct == NULL || w->p.frag_indirect == NULL) {
+		mipha_drop(w, m, MIPHA_CNT_DROP_TOO_BIG);
+		return;
+	}
+	if (uplink < 0) {
+		mipha_drop(w, m, MIPHA_CNT_DROP_NO_TX_PORT);
+		return;
+	}
+	mipha_ip_ttl_dec(in);
+	/* the library wants the datagram to fragment at the start of the data */
+	rte_pktmbuf_adj(m, m->l2_len);
+	outer = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*outer));
+	if (outer == NULL) {
+		mipha_drop(w, m, MIPHA_CNT_DROP_TOO_BIG);
+		return;
+	}
+	mipha_outer_fill(w, outer, in, w->conf->ha_addr[0], coa, total + sizeof(*outer),
+			 w->ip_id++);
+	n = rte_ipv4_fragment_packet(m, frags, MIPHA_MAX_FRAGS, mipha_tunnel_mtu(w->conf),
+				     w->p.frag_direct, w->p.frag_indirect);
+	/* the fragments hold references to m's data: this only drops ours */
+	rte_pktmbuf_free(m);
+	if (n <= 0) {
+		mipha_cnt_inc(&w->cnt, MIPHA_CNT_DROP_FRAG_FAILED);
+		return;
+	}
+	for (int32_t i = 0; i < n; i++) {
+		struct rte_mbuf *f = frags[i];
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
+		struct rte_ether_hdr *eth;
+
+		/* the library leaves the fragments' header checksums to us */
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(f, sizeof(*eth));
+		if (eth == NULL) {
+			mipha_drop(w, f, MIPHA_CNT_DROP_FRAG_FAILED);
+			continue;
+		}
+		mipha_uplink_eth(w, eth, uplink);
+		f->l2_len = MIPHA_ETH_LEN;
+		f->l3_len = sizeof(*ip);
+		/* a port that takes one segment only (net_pcap): copied into the header mbuf */
+		if (!w->conf->port[uplink].multi_seg_tx && f->nb_segs > 1 &&
+		    rte_pktmbuf_linearize(f) != 0) {
+			mipha_drop(w, f, MIPHA_CNT_DROP_FRAG_FAILED);
+			continue;
+		}
+		mipha_cnt_inc(&w->cnt, MIPHA_CNT_ENCAP_FRAGMENTS);
+		mipha_tx_put(w, (uint16_t)uplink, f);
+	}
+	mipha_cnt_inc(&w->cnt, MIPHA_CNT_ENCAP_FRAGMENTED);
 }
 
 static void mipha_encap_one(struct mipha_worker *w, struct rte_mbuf *m, struct mipha_binding *b,
@@ -92,8 +178,7 @@ static void mipha_encap_one(struct mipha_worker *w, struct rte_mbuf *m, struct m
 			mipha_icmp_error(w, m, MIPHA_ICMP_FRAG_NEEDED,
 					 mtu - sizeof(struct rte_ipv4_hdr));
 		} else {
-			/* outer fragmentation would allocate per packet: not on this path */
-			mipha_drop(w, m, MIPHA_CNT_DROP_TOO_BIG);
+			mipha_encap_fragmented(w, m, in, mipha_binding_coa(packed), total, uplink);
 		}
 		return;
 	}
@@ -112,13 +197,10 @@ static void mipha_encap_one(struct mipha_worker *w, struct rte_mbuf *m, struct m
 		return;
 	}
 	struct rte_ipv4_hdr *outer = (struct rte_ipv4_hdr *)(eth + 1);
-	const struct mipha_port_role *up = &w->conf->port[uplink];
 
-	eth->dst_addr = up->next_hop;
-	eth->src_addr = up->mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	mipha_uplink_eth(w, eth, uplink);
 	/* in is still valid: the inner header did not move */
-	mipha_outer_fill(outer, in, w->conf->ha_addr[0], mipha_binding_coa(packed),
+	mipha_outer_fill(w, outer, in, w->conf->ha_addr[0], mipha_binding_coa(packed),
 			 total + sizeof(*outer), w->ip_id++);
 	m->l2_len = MIPHA_ETH_LEN;
 	m->l3_len = sizeof(*outer);

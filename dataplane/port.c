@@ -18,6 +18,11 @@ struct rte_mempool *mipha_pktmbuf_pool(const char *name, unsigned int n, int soc
 				       socket);
 }
 
+struct rte_mempool *mipha_indirect_pool(const char *name, unsigned int n, int socket)
+{
+	return rte_pktmbuf_pool_create(name, n, n >= 1024 ? 256 : 0, 0, 0, socket);
+}
+
 int mipha_port_init(uint16_t port, const struct mipha_port_conf *pc, struct mipha_port_info *info)
 {
 	struct rte_eth_dev_info di;
@@ -44,6 +49,11 @@ int mipha_port_init(uint16_t port, const struct mipha_port_conf *pc, struct miph
 	}
 	info->ipv4_cksum_offload = (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	info->udp_cksum_offload = (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
+	/* outer fragments (encap.c) are a header mbuf chained to the payload */
+	if ((di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		info->multi_seg_tx = true;
+	}
 	snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
 
 	error = rte_eth_dev_configure(port, pc->nb_rxq, pc->nb_txq, &conf);

@@ -29,6 +29,7 @@ struct mipha_port_info {
 	bool ipv4_cksum_offload; /* tx_offload_capa has RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
 	bool udp_cksum_offload;
 	bool rss;		 /* RSS configured */
+	bool multi_seg_tx;	 /* RTE_ETH_TX_OFFLOAD_MULTI_SEGS enabled (outer fragments need it) */
 	char driver[32];
 };
 
@@ -63,5 +64,7 @@ uint16_t mipha_port_worker_rxqs(uint16_t port, uint16_t nb_rxq, unsigned int wor
  * per-lcore cache; NULL + rte_errno.
  */
 struct rte_mempool *mipha_pktmbuf_pool(const char *name, unsigned int n, int socket);
+/* A pool of n mbufs without data room, for indirect mbufs (outer fragments' payload). */
+struct rte_mempool *mipha_indirect_pool(const char *name, unsigned int n, int socket);
 
 #endif /* MIPHA_DP_PORT_H */

@@ -58,6 +58,7 @@ struct mipha_port_role {
 					 * decapsulated packets (home) are sent */
 	uint32_t gateway;		/* next_hop's IPv4 address (network order; 0 =
 					 * not known): seeds the home link's neighbours */
+	bool multi_seg_tx;		/* sends chained mbufs; else fragments are copied flat */
 };
 
 /* Filled by control from the configuration before the workers start; read-only after. */
@@ -106,6 +107,16 @@ struct mipha_worker_params {
 	struct mipha_rxq rxqs[MIPHA_MAX_RXQS];	/* unless these are given: */
 	uint16_t nb_rxqs;		/* exactly these are polled (0: rxq as above) */
 	uint16_t txq;			/* tx queue used on every port */
+	/*
+	 * Outer fragmentation (RFC 2003 5.1) of DF-clear packets that the
+	 * tunnel MTU cannot carry whole: fragment headers come from
+	 * frag_direct, payload references from frag_indirect (an mbuf pool
+	 * without data room); for an uplink without multi-segment tx each
+	 * fragment is copied into its header mbuf. NULL: such packets are
+	 * dropped (drop_too_big).
+	 */
+	struct rte_mempool *frag_direct;
+	struct rte_mempool *frag_indirect;
 	volatile bool *quit;		/* the loop returns when it becomes true */
 };
 
@@ -116,6 +127,8 @@ struct mipha_worker {
 	struct mipha_auth auth;
 	uint64_t now;				/* HA time (NTP) of the current burst */
 	uint16_t ip_id;				/* outer IPv4 Identification when DF is clear */
+	uint32_t outer_src;			/* outer header checksum template: for this source, */
+	uint32_t outer_sum;			/* the sum of the words that never change */
 	uint32_t icmp_sec;			/* ICMP error budget: the second it is for */
 	uint32_t icmp_left;			/* and what is left of it */
 	struct mipha_txbuf tx[MIPHA_MAX_PORTS];	/* to be sent, by port */

@@ -149,7 +149,12 @@ static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 		p->started = true;
 		app->wconf.port[p->id].roles = (uint8_t)p->cfg->role;
 		app->wconf.port[p->id].mac = info.mac;
+		app->wconf.port[p->id].multi_seg_tx = info.multi_seg_tx;
 	}
+	/* outer fragments (RFC 2003 5.1): their payload is referenced, not copied */
+	app->mp_indirect = mipha_indirect_pool("mipha_indirect", 8192, (int)rte_socket_id());
+	if (app->mp_indirect == NULL)
+		return app_error(err, errlen, "indirect mbuf pool: %s", rte_strerror(rte_errno));
 	return 0;
 }
 
@@ -246,6 +251,8 @@ static int create_workers(struct mipha_app *app, char *err, size_t errlen)
 			.rxq = (uint16_t)i,
 			.txq = (uint16_t)i,
 			.quit = &app->quit,
+			.frag_direct = app->mp,
+			.frag_indirect = app->mp_indirect,
 		};
 		struct mipha_worker *w;
 		int error;
@@ -382,6 +389,7 @@ void mipha_app_stop(struct mipha_app *app)
 			mipha_port_fini(app->ports[i].id);
 		app->ports[i].started = false;
 	}
+	rte_mempool_free(app->mp_indirect);
 	rte_mempool_free(app->mp);
 	app->mp = NULL;
 }

@@ -44,6 +44,7 @@ struct mipha_app {
 	unsigned int worker_lcore[MIPHA_CFG_MAX_WORKERS];
 	struct mipha_worker *workers[MIPHA_CFG_MAX_WORKERS];
 	struct rte_mempool *mp;
+	struct rte_mempool *mp_indirect;	/* outer fragments' payload references */
 	struct rte_rcu_qsbr *qsbr;
 	struct mipha_binding_table *bindings;
 	struct mipha_sa_table *sas;

@@ -15,6 +15,7 @@
 
 #include "dp_test.h"
 #include "pkt.h"
+#include "port.h"
 
 static uint32_t home, ha, coa, cn;
 static uint64_t now;
@@ -164,9 +165,10 @@ Test(dp_tunnel, icmp_fragmentation_needed)
 
 	/* exactly the MTU fits */
 	check_encap(0, true, 1500 - 40, 64);
-	/* too big without DF: dropped, counted */
+	/* too big without DF and no fragmentation pools: dropped, counted */
 	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, plen, 0, 64, false));
 	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_TOO_BIG], 1);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n + dp.w.tx[DP_PORT_HOME].n, 0);
 	/* a smaller configured MTU */
 	dp.conf.tunnel_mtu = 1400;
 	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, 1400 - 20 - 19, 0, 64, true));
@@ -174,6 +176,126 @@ Test(dp_tunnel, icmp_fragmentation_needed)
 	icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, 34);
 	cr_assert_eq(rte_be_to_cpu_16(icmp->icmp_seq_nb), 1380);
 	rte_pktmbuf_free(m);
+}
+
+/*
+ * RFC 2003 5.1: DF clear and too big once encapsulated: outer fragments,
+ * each within the tunnel MTU, with the outer header's fields, MF and
+ * offsets right and their own checksums; put back together they are the
+ * whole encapsulated datagram (inner TTL aged by one, payload intact).
+ */
+static void check_fragmented(uint16_t mtu, uint16_t plen, uint8_t tos)
+{
+	static uint8_t payload[4000], whole[4100];
+	struct rte_mbuf *frames[MIPHA_TX_BUF];
+	uint16_t nf, covered = 0;
+	uint64_t before = dp.w.cnt.v[MIPHA_CNT_ENCAP_FRAGMENTED];
+
+	dp.conf.tunnel_mtu = mtu;
+	for (uint16_t i = 0; i < plen; i++)
+		payload[i] = (uint8_t)(i * 13 + 1);
+	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, plen, tos, 64, false));
+	nf = dp.w.tx[DP_PORT_UP].n;
+	memcpy(frames, dp.w.tx[DP_PORT_UP].m, nf * sizeof(frames[0]));
+	dp.w.tx[DP_PORT_UP].n = 0;
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP_FRAGMENTED], before + 1, "mtu %u plen %u", mtu,
+		     plen);
+	cr_assert_geq(nf, 2);
+	uint16_t id = 0;
+
+	for (uint16_t k = 0; k < nf; k++) {
+		struct rte_mbuf *f = frames[k];
+		uint8_t frame[1600];
+		const uint8_t *b = rte_pktmbuf_read(f, 0, f->pkt_len, frame);
+		const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)b;
+		const struct rte_ipv4_hdr *o = (const struct rte_ipv4_hdr *)(eth + 1);
+		uint16_t flags = rte_be_to_cpu_16(o->fragment_offset);
+		uint16_t len = rte_be_to_cpu_16(o->total_length);
+		uint16_t off = (uint16_t)((flags & RTE_IPV4_HDR_OFFSET_MASK) * 8);
+
+		cr_assert(b != NULL && f->pkt_len <= sizeof(frame));
+		/* chained (header + payload reference) only for a port that sends chains */
+		cr_assert_eq(f->nb_segs > 1, dp.conf.port[DP_PORT_UP].multi_seg_tx, "fragment %u: %u segs",
+			     k, f->nb_segs);
+		cr_assert_eq(f->pkt_len, 14u + len, "frame %u", k);
+		cr_assert_leq(len, mtu, "fragment %u: %u bytes over the MTU %u", k, len, mtu);
+		cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_gw_up));
+		cr_assert(rte_is_same_ether_addr(&eth->src_addr, &dp_mac_up));
+		cr_assert_eq(o->next_proto_id, IPPROTO_IPIP);
+		cr_assert_eq(o->src_addr, ha);
+		cr_assert_eq(o->dst_addr, coa);
+		cr_assert_eq(o->type_of_service, tos);
+		cr_assert_eq(o->time_to_live, 64);
+		cr_assert_eq(rte_raw_cksum(o, 20), 0xffff, "fragment %u header checksum", k);
+		cr_assert_eq((flags & RTE_IPV4_HDR_DF_FLAG), 0);
+		cr_assert_eq((flags & RTE_IPV4_HDR_MF_FLAG) != 0, k + 1 < nf, "MF on all but the last");
+		if (k == 0)
+			id = o->packet_id;
+		cr_assert_eq(o->packet_id, id, "one Identification for all fragments");
+		cr_assert_eq(off, covered, "fragment %u at %u, expected %u", k, off, covered);
+		if (k + 1 < nf)
+			cr_assert_eq((len - 20) % 8, 0);
+		cr_assert_leq((size_t)off + len - 20, sizeof(whole));
+		memcpy(whole + off, (const uint8_t *)(o + 1), len - 20u);
+		covered = (uint16_t)(covered + len - 20);
+		rte_pktmbuf_free(f);
+	}
+	/* reassembled: the inner datagram, aged by one hop */
+	const struct rte_ipv4_hdr *in = (const struct rte_ipv4_hdr *)whole;
+
+	cr_assert_eq(covered, 20 + plen);
+	cr_assert_eq(rte_be_to_cpu_16(in->total_length), 20 + plen);
+	cr_assert_eq(in->time_to_live, 63);
+	cr_assert_eq(rte_raw_cksum(in, 20), 0xffff, "inner checksum");
+	cr_assert_eq(in->dst_addr, home);
+	cr_assert_arr_eq(whole + 20, payload, plen);
+}
+
+Test(dp_tunnel, outer_fragmentation_without_df)
+{
+	struct rte_mempool *ind = mipha_indirect_pool("dp_frag_ind", 256, SOCKET_ID_ANY);
+
+	cr_assert(ind != NULL);
+	dp.w.p.frag_direct = dp.mp;
+	dp.w.p.frag_indirect = ind;
+	check_fragmented(1500, 1500 - 20 - 10, 0);	/* 10 bytes too many: 2 fragments */
+	check_fragmented(1500, 1500 - 20, 0x28);	/* a full 1500-byte inner packet */
+	check_fragmented(576, 1200, 0);			/* small MTU: 3 fragments */
+	check_fragmented(1280, 1472, 0xb8);
+	/* a port that sends chained mbufs gets them as the library makes them */
+	dp.conf.port[DP_PORT_UP].multi_seg_tx = true;
+	check_fragmented(1500, 1500 - 20, 0);
+	check_fragmented(576, 1200, 0x10);
+	dp.conf.port[DP_PORT_UP].multi_seg_tx = false;
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP_FRAGMENTED], 6);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_TOO_BIG], 0);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_FRAG_FAILED], 0);
+	/* DF still wins: ICMP, no fragments */
+	dp.conf.tunnel_mtu = 1500;
+	static uint8_t payload[1500];
+
+	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, 1500 - 20, 0, 64, true));
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 0);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_FRAG_NEEDED], 1);
+	rte_pktmbuf_free(take(DP_PORT_HOME));
+	/* indirect pool exhausted: counted, nothing sent, nothing leaked */
+	struct rte_mbuf *hold[256];
+	unsigned int held = 0;
+
+	while (held < 256 && (hold[held] = rte_pktmbuf_alloc(ind)) != NULL)
+		held++;
+	unsigned int direct_before = rte_mempool_avail_count(dp.mp);
+
+	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, 1500 - 20, 0, 64, false));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_FRAG_FAILED], 1);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 0);
+	/* the packet's own mbuf (allocated by dp_frame_ip above) went back too */
+	cr_assert_eq(rte_mempool_avail_count(dp.mp), direct_before, "direct mbufs all back");
+	rte_pktmbuf_free_bulk(hold, held);
+	cr_assert_eq(rte_mempool_avail_count(ind), 256, "indirect mbufs all back");
+	dp.w.p.frag_direct = NULL;
+	dp.w.p.frag_indirect = NULL;
+	rte_mempool_free(ind);
 }
 
 Test(dp_tunnel, icmp_time_exceeded_rules_and_rate_limit)
