@@ -54,8 +54,9 @@ static int mipha_classify_to_ha(struct rte_mbuf *m, const struct rte_ipv4_hdr *i
 		return MIPHA_CLS_REG;
 	}
 	if (ip->next_proto_id == IPPROTO_IPIP) {
+		/* reverse-tunnelled and fragmented on the way: reassembled first */
 		if (mipha_ip_is_fragment(ip))
-			return -MIPHA_CNT_DROP_IP_FRAGMENT;
+			return MIPHA_CLS__COUNT;
 		return MIPHA_CLS_DECAP;
 	}
 	return -MIPHA_CNT_DROP_NOT_FOR_US;
@@ -108,13 +109,22 @@ void mipha_classify(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		int c = mipha_classify_one(w, pkts[i]);
+		struct rte_mbuf *m = pkts[i];
+		int c = mipha_classify_one(w, m);
 
 		if (c < 0) {
-			mipha_drop(w, pkts[i], (enum mipha_counter)-c);
+			mipha_drop(w, m, (enum mipha_counter)-c);
 			continue;
 		}
+		if (c == MIPHA_CLS__COUNT) {
+			/* a fragment: nothing more until its datagram is whole */
+			m = mipha_reasm(w, m);
+			if (m == NULL)
+				continue;
+			c = MIPHA_CLS_DECAP;
+		}
 		mipha_cnt_inc(&w->cnt, cls_cnt[c]);
-		out->m[c][out->n[c]++] = pkts[i];
+		out->m[c][out->n[c]++] = m;
 	}
+	mipha_reasm_reap(w);
 }

@@ -69,6 +69,9 @@
 	X(DROP_TTL, "drop_ttl_expired", "inner TTL reached 0")                           \
 	X(DROP_FRAG_NEEDED, "drop_frag_needed", "DF set and too big for the tunnel")     \
 	X(DROP_TOO_BIG, "drop_too_big", "no headroom, or over the tunnel MTU with no fragmentation") \
+	X(REASM_FRAGMENTS, "reasm_fragments", "outer fragments to the HA taken for reassembly") \
+	X(REASM_DATAGRAMS, "reasm_datagrams", "tunnelled datagrams reassembled from them") \
+	X(DROP_REASM_TOO_BIG, "drop_reasm_too_big", "reassembled datagram larger than one mbuf") \
 	X(DROP_FRAG_FAILED, "drop_frag_failed", "outer fragmentation failed: mbufs exhausted or too many fragments") \
 	X(DROP_SPOOFED, "drop_reverse_tunnel_spoofed", "reverse tunnel: inner or outer source not the binding's") \
 	X(DROP_NO_REVERSE_TUNNEL, "drop_reverse_tunnel_not_requested", "reverse tunnel for a binding without T") \

@@ -41,7 +41,13 @@ int mipha_worker_init(struct mipha_worker *w, const struct mipha_worker_params *
 	error = mipha_auth_init(&w->auth);
 	if (error != 0)
 		return error;
+	error = mipha_reasm_init(w, p->reasm_flows, p->reasm_timeout_ms, (int)rte_socket_id());
+	if (error != 0) {
+		mipha_auth_fini(&w->auth);
+		return error;
+	}
 	if (p->qsbr != NULL && rte_rcu_qsbr_thread_register(p->qsbr, p->id) != 0) {
+		mipha_reasm_fini(w);
 		mipha_auth_fini(&w->auth);
 		return -EINVAL;
 	}
@@ -58,6 +64,7 @@ void mipha_worker_fini(struct mipha_worker *w)
 		rte_rcu_qsbr_thread_offline(w->p.qsbr, w->p.id);
 		rte_rcu_qsbr_thread_unregister(w->p.qsbr, w->p.id);
 	}
+	mipha_reasm_fini(w);
 	mipha_auth_fini(&w->auth);
 }
 

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -41,6 +42,8 @@ struct mipha_binding_table;
 struct mipha_sa_table;
 
 #define MIPHA_BURST 32		/* rx burst and largest stage input */
+#define MIPHA_REASM_FLOWS 4096	/* fragmented datagrams in progress per worker */
+#define MIPHA_REASM_TIMEOUT_MS 2000	/* how long their fragments are held */
 #define MIPHA_MAX_PORTS 4	/* DPDK port ids 0..3 */
 #define MIPHA_MAX_HA_ADDRS 8
 #define MIPHA_TX_BUF 64		/* per-port tx buffer of a worker */
@@ -117,6 +120,13 @@ struct mipha_worker_params {
 	 */
 	struct rte_mempool *frag_direct;
 	struct rte_mempool *frag_indirect;
+	/*
+	 * Reassembly of tunnelled (IP-in-IP) fragments addressed to the HA:
+	 * at most reasm_flows datagrams in progress, each for reasm_timeout_ms
+	 * (0: 1 ms). reasm_flows 0: such fragments are dropped (drop_ip_fragment).
+	 */
+	uint32_t reasm_flows;
+	uint32_t reasm_timeout_ms;
 	volatile bool *quit;		/* the loop returns when it becomes true */
 };
 
@@ -129,6 +139,8 @@ struct mipha_worker {
 	uint16_t ip_id;				/* outer IPv4 Identification when DF is clear */
 	uint32_t outer_src;			/* outer header checksum template: for this source, */
 	uint32_t outer_sum;			/* the sum of the words that never change */
+	struct rte_ip_frag_tbl *frag_tbl;	/* reasm.c; NULL: no reassembly */
+	struct rte_ip_frag_death_row frag_dr;	/* fragments to free */
 	uint32_t icmp_sec;			/* ICMP error budget: the second it is for */
 	uint32_t icmp_left;			/* and what is left of it */
 	struct mipha_txbuf tx[MIPHA_MAX_PORTS];	/* to be sent, by port */
@@ -210,6 +222,18 @@ void mipha_encap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t 
  * place, counted drop_neigh_unresolved); anything else to the port's next hop.
  */
 void mipha_decap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* reasm.c: the worker's fragment table (flows 0: none). 0 or -ENOMEM. */
+int mipha_reasm_init(struct mipha_worker *w, uint32_t flows, uint32_t timeout_ms, int socket);
+void mipha_reasm_fini(struct mipha_worker *w);
+/*
+ * An IP-in-IP fragment to an HA address: NULL while its datagram is
+ * incomplete (held; or freed later, when stale or bad), else the whole
+ * datagram in one buffer, outer header rewritten, for decapsulation.
+ */
+struct rte_mbuf *mipha_reasm(struct mipha_worker *w, struct rte_mbuf *m);
+/* Frees fragments the table let go of (timed out, duplicates, overflow). */
+void mipha_reasm_reap(struct mipha_worker *w);
 
 /* Sets w->now from the clock, classifies, runs every stage. Leaves output in w->tx. */
 void mipha_worker_process(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);

@@ -253,6 +253,8 @@ static int create_workers(struct mipha_app *app, char *err, size_t errlen)
 			.quit = &app->quit,
 			.frag_direct = app->mp,
 			.frag_indirect = app->mp_indirect,
+			.reasm_flows = MIPHA_REASM_FLOWS,
+			.reasm_timeout_ms = MIPHA_REASM_TIMEOUT_MS,
 		};
 		struct mipha_worker *w;
 		int error;

@@ -408,6 +408,110 @@ Test(dp_tunnel, reverse_tunnel_decapsulation)
 	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DECAP], 1);
 }
 
+/* One outer fragment (care-of -> HA) of a tunnelled datagram: bytes [off, off + len). */
+static struct rte_mbuf *outer_fragment(const uint8_t *dgram, uint16_t off, uint16_t len, bool mf,
+				       uint16_t id)
+{
+	struct rte_mbuf *m = dp_frame_ip(DP_PORT_UP, IPPROTO_IPIP, coa, ha, dgram + off, len, 0, 64,
+					 false);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+	ip->fragment_offset = rte_cpu_to_be_16((uint16_t)(off / 8) | (mf ? RTE_IPV4_HDR_MF_FLAG : 0));
+	ip->packet_id = rte_cpu_to_be_16(id);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return m;
+}
+
+/* The home -> correspondent datagram a reverse tunnel carries, 20 + plen bytes. */
+static uint16_t inner_datagram(uint8_t *d, uint16_t plen)
+{
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)d;
+
+	memset(in, 0, sizeof(*in));
+	in->version_ihl = 0x45;
+	in->total_length = rte_cpu_to_be_16((uint16_t)(20 + plen));
+	in->time_to_live = 64;
+	in->next_proto_id = IPPROTO_UDP;
+	in->src_addr = home;
+	in->dst_addr = cn;
+	in->hdr_checksum = rte_ipv4_cksum(in);
+	for (uint16_t i = 0; i < plen; i++)
+		d[20 + i] = (uint8_t)(i * 11 + 3);
+	return (uint16_t)(20 + plen);
+}
+
+static void expect_decapsulated(const uint8_t *dgram, uint16_t len)
+{
+	struct rte_mbuf *m = take(DP_PORT_HOME);
+	const struct rte_ipv4_hdr *in = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+	cr_assert_eq(m->nb_segs, 1);
+	cr_assert_eq(m->pkt_len, 14u + len);
+	cr_assert_eq(in->time_to_live, 63);
+	cr_assert_eq(rte_raw_cksum(in, 20), 0xffff);
+	cr_assert_arr_eq((const uint8_t *)(in + 1), dgram + 20, len - 20u);
+	rte_pktmbuf_free(m);
+}
+
+/* RFC 2003 5.1: outer fragments to the HA are reassembled, then decapsulated. */
+Test(dp_tunnel, reverse_tunnel_fragments_reassembled)
+{
+	static uint8_t d[1500];
+	uint16_t len = inner_datagram(d, 1380);
+	struct rte_mbuf *f[3];
+
+	/* without a table (the default here): dropped and counted, as before */
+	run1(outer_fragment(d, 0, 1000, true, 1));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_IP_FRAGMENT], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_REASM_FRAGMENTS], 0);
+
+	cr_assert_eq(mipha_reasm_init(&dp.w, 64, 200, SOCKET_ID_ANY), 0);
+	/* in order, one burst */
+	f[0] = outer_fragment(d, 0, 1000, true, 7);
+	f[1] = outer_fragment(d, 1000, (uint16_t)(len - 1000), false, 7);
+	run(f, 2);
+	expect_decapsulated(d, len);
+	/* reversed, three fragments, one burst each */
+	run1(outer_fragment(d, 800, (uint16_t)(len - 800), false, 8));
+	run1(outer_fragment(d, 400, 400, true, 8));
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n, 0, "nothing before the datagram is whole");
+	run1(outer_fragment(d, 0, 400, true, 8));
+	expect_decapsulated(d, len);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_REASM_FRAGMENTS], 5);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_REASM_DATAGRAMS], 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DECAP], 2);
+	/* reassembled, the reverse tunnel's checks still apply: a spoofed inner source */
+	uint8_t spoof[120];
+	uint16_t sl = inner_datagram(spoof, 100);
+	struct rte_ipv4_hdr *sin = (struct rte_ipv4_hdr *)spoof;
+
+	sin->src_addr = dp_ip("10.1.0.66");
+	sin->hdr_checksum = 0;
+	sin->hdr_checksum = rte_ipv4_cksum(sin);
+	run1(outer_fragment(spoof, 0, 64, true, 9));
+	run1(outer_fragment(spoof, 64, (uint16_t)(sl - 64), false, 9));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_SPOOFED], 1);
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n, 0);
+	/* a fragmented registration is still not reassembled */
+	struct rte_mbuf *m = dp_frame_udp(DP_PORT_UP, coa, ha, 434, 434, d, 200);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	run1(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_IP_FRAGMENT], 2);
+	/* a lone fragment is held, never sent; fini frees it with the table */
+	unsigned int avail = rte_mempool_avail_count(dp.mp);
+
+	run1(outer_fragment(d, 0, 400, true, 10));
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n + dp.w.tx[DP_PORT_UP].n, 0);
+	cr_assert_eq(rte_mempool_avail_count(dp.mp), avail - 1, "held by the table");
+	mipha_reasm_fini(&dp.w);
+	cr_assert_eq(rte_mempool_avail_count(dp.mp), avail, "freed with the table");
+}
+
 Test(dp_tunnel, reverse_tunnel_to_another_mn_is_tunnelled_again)
 {
 	uint32_t other = dp_ip("10.1.0.12"), other_coa = dp_ip("198.51.100.1");
