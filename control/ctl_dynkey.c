@@ -54,12 +54,22 @@ static void free_msg(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, enum mipha
 	c->cnt[why]++;
 }
 
-/* The dynamic core asks: is there a static SA for (home, spi)? (spec section 9) */
+/*
+ * The dynamic core asks: is there a static SA for (home, spi)? spi 0: under
+ * any SPI (the address is a static MN's). (spec section 9)
+ */
 static bool static_sa_exists(uint32_t home, uint32_t spi, void *arg)
 {
 	struct mipha_ctl *c = arg;
-	const struct mipha_sa *sa = mipha_sa_lookup(c->p.sas, home, spi);
+	const struct mipha_sa *sa;
 
+	if (spi == 0) {
+		for (unsigned int i = 0; c->p.cfg != NULL && i < c->p.cfg->n_sa; i++)
+			if (c->p.cfg->sa[i].home_addr == home)
+				return true;
+		return false;
+	}
+	sa = mipha_sa_lookup(c->p.sas, home, spi);
 	return sa != NULL && sa->kind == MIPHA_SA_STATIC;
 }
 

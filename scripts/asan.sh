@@ -7,6 +7,7 @@
 #
 #   scripts/asan.sh [--build-dir DIR] [-- extra meson test args]
 #	e.g. scripts/asan.sh -- --suite unit --suite aaa
+#	    scripts/asan.sh -- --suite e2e     (the scenarios, as root)
 #
 # Sanitizer settings (docs/security.md explains each):
 #   ASAN_OPTIONS: abort_on_error, detect_leaks=1, strict_string_checks,
@@ -22,7 +23,7 @@ extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build-dir) build="$2"; shift ;;
-	-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
 	--) shift; extra=("$@"); break ;;
 	*) echo "asan.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -45,6 +46,9 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:print_summary=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/scripts/lsan-dpdk.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:print_summary=1}
+# The e2e scenarios (suite e2e) run a mipha built with the sanitizers, a few
+# times slower: the harness waits twice as long (tests/e2e/lib.sh).
+export E2E_TIME_SCALE=${E2E_TIME_SCALE:-2}
 
 rc=0
 meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 2 \

@@ -374,6 +374,10 @@ static enum mipha_dk_action result_accept(struct mipha_dk *dk, const struct dk_p
 	if (code == 0 && (static_sa(dk, home, p->ks.spi) ||
 			  (p->has_ks2 && static_sa(dk, home, p->ks2.spi))))
 		code = MIP_CODE_POORLY_FORMED;
+	/* A static MN's address (given by Framed-IP-Address) under other SPIs. */
+	if (code == 0 && home != 0 && dk->cfg.static_sa_exists != NULL &&
+	    dk->cfg.static_sa_exists(home, 0, dk->cfg.static_sa_arg))
+		code = MIP_CODE_ADMIN_PROHIBITED;
 	if (code == 0 && mn == NULL) {
 		mn = dk_mn_new(dk, p->nai, p->nai_len);
 		fresh = true;

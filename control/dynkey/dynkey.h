@@ -100,7 +100,10 @@ struct mipha_dk_assign {
 	uint32_t home_addr;		/* network order */
 };
 
-/* Does a static SA exist for (home address, SPI)? (spec section 9) */
+/*
+ * Does a static SA exist for (home address, SPI)? (spec section 9) spi 0:
+ * under any SPI (the home address is a static MN's: never given out).
+ */
 typedef bool (*mipha_dk_static_fn)(uint32_t home_addr, uint32_t spi, void *arg);
 /*
  * The dataplane's replay state of an MN (the SA's last accepted

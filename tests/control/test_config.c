@@ -512,6 +512,52 @@ Test(config, spi_is_configured_dynkey_spi)
 	expect_error(":24: [sa.mn1] spi: 4097 is [ha] dynkey_spi");
 }
 
+/* Issue 8: static SPIs colliding with the dynamic path, refused at load with file:line. */
+Test(config, spi_is_dynkey_spi_in_hex)
+{
+	write_file(24, "spi = 0x4D534332", NULL);
+	expect_error(":24: [sa.mn1] spi: 1297302322 is [ha] dynkey_spi");
+}
+
+Test(config, dynkey_spi_checked_whatever_the_section_order)
+{
+	/* [sa] before [ha]: the SA is still checked against [ha]'s dynkey_spi. */
+	write_raw("[sa.mn1]\nhome_address = 10.1.0.10\nspi = 5000\n"
+		  "key = " KEY_HEX "\n\n"
+		  "[ha]\naddress = 10.1.0.1\nhome_prefix = 10.1.0.0/24\ndynkey_spi = 5000\n\n"
+		  "[port.net0]\ndevice = net_pcap0\nrole = both\ngateway = 192.0.2.254\n");
+	expect_error(":3: [sa.mn1] spi: 5000 is [ha] dynkey_spi");
+}
+
+Test(config, second_sa_of_an_mn_is_dynkey_spi)
+{
+	/* The second key of mn1 (same home address) may not be the DYNKEY_SPI either. */
+	write_file(0, NULL,
+		   "[sa.mn1b]\nhome_address = 10.1.0.10\nspi = 1297302322\n"
+		   "key = ffffffffffffffffffffffffffffffff\n");
+	expect_error(":29: [sa.mn1b] spi: 1297302322 is [ha] dynkey_spi");
+}
+
+Test(config, sa_home_address_inside_home_pool)
+{
+	/* Each end of the pool is inside; the address just outside is fine. */
+	write_file(10, "home_pool = 10.1.0.10-10.1.0.20", NULL);
+	expect_error(":23: [sa.mn1] home_address: inside [ha] home_pool (dynamic MNs get those)");
+	write_file(10, "home_pool = 10.1.0.2-10.1.0.10", NULL);
+	expect_error(":23: [sa.mn1] home_address: inside [ha] home_pool (dynamic MNs get those)");
+	write_file(10, "home_pool = 10.1.0.11-10.1.0.20", NULL);
+	expect_ok();
+	cr_assert_eq(cfg->ha.home_pool_first, ip("10.1.0.11"));
+}
+
+Test(config, nai_sa_with_dynkey_spi)
+{
+	write_file(0, NULL,
+		   "[sa.bynai]\nnai = mn9@example.net\nspi = 1297302322\n"
+		   "key = ffffffffffffffffffffffffffffffff\n");
+	expect_error(":29: [sa.bynai] spi: 1297302322 is [ha] dynkey_spi");
+}
+
 Test(config, duplicate_sa_spi)
 {
 	write_file(0, NULL,

@@ -12,7 +12,7 @@ mn_registered a 20
 e2e_radius_stop 1
 mn_start b --nai mn0@example.net --password-file "$E2E_WORK/load-password" \
 	--home-agent "$HA_ADDR" --home-address 0.0.0.0 --care-of-if mn0 --no-tunnel --lifetime 60 \
-	--retry-min-ms 3000
+	--retry-min-ms $((3000 * E2E_TIME_SCALE))
 mn_registered b 20
 eq "reply code" "$(ev code)" 0
 # 500 + 1000 ms waiting on the dead first server, then the second answers.

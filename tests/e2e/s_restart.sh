@@ -7,8 +7,8 @@
 
 e2e_dyn_setup
 # shellcheck disable=SC2046
-mn_start mn $(mn_args) --care-of-if mn0 --lifetime 12 --reverse-tunnel \
-	--retry-min-ms 500 --retry-max-ms 1000
+mn_start mn $(mn_args) --care-of-if mn0 --lifetime $((12 * E2E_TIME_SCALE)) --reverse-tunnel \
+	--retry-min-ms $((500 * E2E_TIME_SCALE)) --retry-max-ms $((1000 * E2E_TIME_SCALE))
 mn_registered mn 20
 home=$(ev home_address)
 wait_for 5 mn_tunnel_up "$home" || fail "no tunnel device"

@@ -13,6 +13,10 @@
                      MHAE authenticator replaced by random bytes (well formed,
                      not authentic)
           same       HEX itself N times (a retransmission storm)
+        With --replies S (S > 0): also reads the replies, while sending and
+        for S seconds after, and prints "sent replies distinct first" instead:
+        how many Registration Replies came, how many different byte strings
+        they were, and the first one (hex, "-" when none).
     flood.py --to ADDR --src ADDR --kind list --rrq-file FILE --replies S
         sends each line of FILE (hex) once, then counts the replies that come
         within S seconds; prints "sent replies".
@@ -96,7 +100,23 @@ def main():
                 replies += 1
         print(sent, replies)
         return
+    got = []
+
+    def drain(wait):
+        end = time.monotonic() + wait
+        while True:
+            left = end - time.monotonic()
+            s.settimeout(max(0.0, left) if left > 0 else 0.0)
+            try:
+                data, _ = s.recvfrom(4096)
+            except (socket.timeout, BlockingIOError):
+                return
+            if data[:1] == b"\x03":
+                got.append(data)
+
     for i in range(min(a.count, 100000)):
+        if a.replies > 0 and i % 16 == 0:
+            drain(0)
         if a.kind == "malformed":
             p = mutate(rrq, i)
         elif a.kind == "forged":
@@ -107,6 +127,10 @@ def main():
             s.sendto(p, (a.to, 434))
             sent += 1
             time.sleep(a.gap_us / 1e6)
+    if a.replies > 0:
+        drain(min(a.replies, 60.0))
+        print(sent, len(got), len(set(got)), got[0].hex() if got else "-")
+        return
     print(sent)
 
 

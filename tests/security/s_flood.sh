@@ -18,7 +18,7 @@ key=$E2E_STATIC_KEY
 nai=static1@example.net
 flood() {
 	ip netns exec "$NS_MN" "$PY" "$SEC_DIR/flood.py" \
-		--to "$HA_ADDR" --src "$COA_A" "$@"
+		--to "$HA_ADDR" --src "$COA_A" --gap-us $((200 * E2E_TIME_SCALE)) "$@"
 }
 rereg() {
 	"$MIPMN" build rereg --nai "$nai" --home-address "$home" --home-agent "$HA_ADDR" \

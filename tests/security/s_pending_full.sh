@@ -47,6 +47,13 @@ eq "exchanges that reached the AAA server" \
 eq "replies: 131 for the $PENDING in the table at their timeout, nothing for the rest" \
 	"$replies" "$PENDING"
 eq "bindings" "$(binding_count)" 0
+cnt_eq "Access-Requests asked for" dk_aaa_requests "$PENDING"
+cnt_eq "dropped: pending table full" dk_drop_pending_full $((30 - PENDING))
+cnt_eq "AAA timeouts" dk_aaa_timeouts "$PENDING"
+cnt_eq "131 replies" dk_replies_131 "$PENDING"
+cnt_eq "most exchanges pending at once" dk_pending_high "$PENDING"
+cnt_eq "pending table size" dk_pending_max "$PENDING"
+cnt_eq "the table is empty again" dk_pending 0
 
 echo pass >"$mode_file"
 say "AAA path healthy again"
