@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cfgfile.h>
 
@@ -403,16 +404,24 @@ bad:
 	return -1;
 }
 
-/* "ADDRESS:PORT", numeric IPv4 (the AAA client resolves no names). */
+/*
+ * "[udp://|tls://]ADDRESS:PORT", numeric IPv4 (the AAA client resolves no
+ * names); tls:// is RADIUS over TLS (RFC 6614).
+ */
 static int parse_server(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
 {
 	struct mipha_cfg_aaa_server *s = dst;
-	const char *colon = strrchr(v, ':');
+	const char *all = v;
+	const char *colon;
 	char addr[32];
 	struct in_addr a;
 	uint32_t port;
 	struct why dummy;
 
+	s->tls = strncmp(v, "tls://", 6) == 0;
+	if (s->tls || strncmp(v, "udp://", 6) == 0)
+		v += 6;
+	colon = strrchr(v, ':');
 	if (colon == NULL || (size_t)(colon - v) >= sizeof(addr))
 		goto bad;
 	memcpy(addr, v, colon - v);
@@ -424,8 +433,27 @@ static int parse_server(const char *v, void *dst, uint32_t min, uint32_t max, st
 	s->port = (uint16_t)port;
 	return 0;
 bad:
-	why_set(why, "'%s' is not ADDRESS:PORT (numeric IPv4, port 1-65535)", v);
+	why_set(why, "'%s' is not [tls://]ADDRESS:PORT (numeric IPv4, port 1-65535)", all);
 	return -1;
+}
+
+/* A DNS name for certificate checks: letters, digits, '.', '-'. */
+static int parse_dns_name(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
+{
+	const char *p;
+
+	if (strlen(v) >= MIPHA_CFG_DNS_NAME_LEN) {
+		why_set(why, "longer than %d characters", MIPHA_CFG_DNS_NAME_LEN - 1);
+		return -1;
+	}
+	for (p = v; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-') {
+			why_set(why, "'%s' is not a DNS name", v);
+			return -1;
+		}
+	}
+	snprintf(dst, MIPHA_CFG_DNS_NAME_LEN, "%s", v);
+	return 0;
 }
 
 static int parse_path(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
@@ -468,7 +496,8 @@ static const struct key_def aaa_keys[] = {
 	AAA_SERVER("server", 0), AAA_SERVER("server.2", 1), AAA_SERVER("server.3", 2),
 	AAA_SERVER("server.4", 3), AAA_SERVER("server.5", 4), AAA_SERVER("server.6", 5),
 	AAA_SERVER("server.7", 6), AAA_SERVER("server.8", 7),
-	KEY("secret_file", true, parse_path, struct mipha_cfg_aaa, secret_file, 0, 0),
+	/* Required unless every server is tls:// (checked in parse_aaa). */
+	KEY("secret_file", false, parse_path, struct mipha_cfg_aaa, secret_file, 0, 0),
 	KEY("timeout_ms", false, parse_u32, struct mipha_cfg_aaa, timeout_ms, 1, 60000),
 	KEY("retries", false, parse_u32, struct mipha_cfg_aaa, retries, 0, 10),
 	KEY("pending_max", false, parse_u32, struct mipha_cfg_aaa, pending_max, 1, 1048576),
@@ -476,6 +505,10 @@ static const struct key_def aaa_keys[] = {
 	KEY("burst_nai", false, parse_u32, struct mipha_cfg_aaa, burst_nai, 1, 1000000),
 	KEY("rate_src", false, parse_u32, struct mipha_cfg_aaa, rate_src, 0, 1000000),
 	KEY("burst_src", false, parse_u32, struct mipha_cfg_aaa, burst_src, 1, 1000000),
+	KEY("tls_ca_file", false, parse_path, struct mipha_cfg_aaa, tls_ca_file, 0, 0),
+	KEY("tls_cert_file", false, parse_path, struct mipha_cfg_aaa, tls_cert_file, 0, 0),
+	KEY("tls_key_file", false, parse_path, struct mipha_cfg_aaa, tls_key_file, 0, 0),
+	KEY("tls_server_name", false, parse_dns_name, struct mipha_cfg_aaa, tls_server_name, 0, 0),
 	{ .name = NULL },
 };
 
@@ -491,6 +524,10 @@ static const struct key_def lcores_keys[] = {
 	KEY("control", false, parse_u32, struct mipha_cfg_lcores, control, 0, 1023),
 	{ "workers", false, parse_workers, 0, 0, 0, false },	/* fills the whole struct */
 	KEY("idle_sleep_us", false, parse_u32, struct mipha_cfg_lcores, idle_sleep_us, 0,
+	    1000000),
+	KEY("idle_polls", false, parse_u32, struct mipha_cfg_lcores, idle_polls, 1, 1000000),
+	KEY("idle_poll_us", false, parse_u32, struct mipha_cfg_lcores, idle_poll_us, 0, 1000000),
+	KEY("idle_sleep_max_us", false, parse_u32, struct mipha_cfg_lcores, idle_sleep_max_us, 0,
 	    1000000),
 	{ .name = NULL },
 };
@@ -652,6 +689,52 @@ static void aaa_defaults(struct mipha_cfg_aaa *a)
 	a->burst_src = MIPHA_DEFAULT_BURST_SRC;
 }
 
+/* A file the HA will open at start: unreadable is an error here, with its line. */
+static int aaa_check_file(const struct cfg_ctx *c, const char *key, const char *path)
+{
+	if (path[0] != '\0' && access(path, R_OK) != 0)
+		return cfg_error(c, "aaa", key, "cannot read '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * The secret file for UDP servers (tls:// ones use "radsec", RFC 6614 2.3);
+ * for tls:// servers a CA file, and a key only with its certificate.
+ */
+static int aaa_check_transports(const struct cfg_ctx *c, const struct mipha_cfg_aaa *a)
+{
+	bool udp = false, tls = false;
+	const char *first_tls = NULL;
+
+	for (unsigned int j = 0; j < a->n_servers; j++) {
+		if (a->servers[j].tls && first_tls == NULL)
+			first_tls = aaa_keys[j].name;
+		tls |= a->servers[j].tls;
+		udp |= !a->servers[j].tls;
+	}
+	if (udp && a->secret_file[0] == '\0')
+		return cfg_error(c, "aaa", NULL, "missing key 'secret_file'");
+	if (!tls) {
+		static const char *const keys[] = { "tls_ca_file", "tls_cert_file", "tls_key_file",
+						    "tls_server_name" };
+
+		for (unsigned int k = 0; k < 4; k++)
+			if (mipha_cfg_index_line(c->idx, "aaa", keys[k]) != 0)
+				return cfg_error(c, "aaa", keys[k], "without a tls:// server");
+		return 0;
+	}
+	if (a->tls_ca_file[0] == '\0')
+		return cfg_error(c, "aaa", first_tls, "tls:// needs tls_ca_file (the CA of the "
+				 "AAA servers' certificates)");
+	if (a->tls_key_file[0] != '\0' && a->tls_cert_file[0] == '\0')
+		return cfg_error(c, "aaa", "tls_key_file", "without tls_cert_file");
+	if (aaa_check_file(c, "tls_ca_file", a->tls_ca_file) != 0 ||
+	    aaa_check_file(c, "tls_cert_file", a->tls_cert_file) != 0 ||
+	    aaa_check_file(c, "tls_key_file", a->tls_key_file) != 0)
+		return -1;
+	return 0;
+}
+
 /* [aaa]: server, server.2, ... in order without gaps; the secret file named. */
 static int parse_aaa(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,
 		     struct mipha_config *cfg)
@@ -675,7 +758,7 @@ static int parse_aaa(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,
 		if (seen.k[j])
 			return cfg_error(c, "aaa", aaa_keys[j].name, "without %s before it",
 					 aaa_keys[j - 1].name);
-	return 0;
+	return aaa_check_transports(c, a);
 }
 
 static int parse_port(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,
@@ -874,6 +957,9 @@ static void lcores_defaults(struct mipha_cfg_lcores *lc)
 	lc->explicit_ids = false;
 	lc->n_workers = MIPHA_DEFAULT_WORKERS;
 	lc->idle_sleep_us = MIPHA_DEFAULT_IDLE_SLEEP_US;
+	lc->idle_polls = MIPHA_DEFAULT_IDLE_POLLS;
+	lc->idle_poll_us = MIPHA_DEFAULT_IDLE_POLL_US;
+	lc->idle_sleep_max_us = MIPHA_DEFAULT_IDLE_SLEEP_MAX_US;
 }
 
 /* Wipes stack below the caller, where rte_cfgfile_load left its last line buffer. */

@@ -27,6 +27,9 @@
 #define MIPHA_DEFAULT_REPLAY_TOLERANCE 7
 #define MIPHA_DEFAULT_TUNNEL_MTU 1500
 #define MIPHA_DEFAULT_IDLE_SLEEP_US 50
+#define MIPHA_DEFAULT_IDLE_POLLS 256
+#define MIPHA_DEFAULT_IDLE_POLL_US 20
+#define MIPHA_DEFAULT_IDLE_SLEEP_MAX_US 200
 #define MIPHA_DEFAULT_WORKERS 1
 #define MIPHA_DEFAULT_MAX_BINDINGS 65536
 /* [aaa] (dynamic keys, spec section 5) */
@@ -76,7 +79,10 @@ struct mipha_cfg_ha {
 struct mipha_cfg_aaa_server {
 	uint32_t addr;			/* network order */
 	uint16_t port;
+	bool tls;			/* tls://: RADIUS over TLS (RFC 6614), TCP port */
 };
+
+#define MIPHA_CFG_DNS_NAME_LEN 254
 
 /* [aaa]: the RADIUS client of the dynamic-key exchange. */
 struct mipha_cfg_aaa {
@@ -88,6 +94,12 @@ struct mipha_cfg_aaa {
 	uint32_t pending_max;		/* AAA exchanges pending at once */
 	uint32_t rate_nai, burst_nai;	/* token bucket per NAI (rate 0: no limit) */
 	uint32_t rate_src, burst_src;	/* token bucket per source address */
+	/* tls:// servers: CA file (required), client certificate and key, the
+	 * name the server certificates must carry ("": their IP address). */
+	char tls_ca_file[MIPHA_CFG_PATH_LEN];
+	char tls_cert_file[MIPHA_CFG_PATH_LEN];
+	char tls_key_file[MIPHA_CFG_PATH_LEN];
+	char tls_server_name[MIPHA_CFG_DNS_NAME_LEN];
 	unsigned int line;		/* of its section header */
 };
 
@@ -109,6 +121,9 @@ struct mipha_cfg_lcores {
 	unsigned int n_workers;
 	unsigned int workers[MIPHA_CFG_MAX_WORKERS];	/* when explicit_ids */
 	uint32_t idle_sleep_us;	/* 0 = busy poll */
+	uint32_t idle_polls;	/* empty polls before sleeping ... */
+	uint32_t idle_poll_us;	/* ... or this long without work, if sooner (0: polls only) */
+	uint32_t idle_sleep_max_us; /* workers: sleeps double up to this while idle */
 };
 
 /* A static security association (section 9 of the spec). */

@@ -454,15 +454,31 @@ unsigned int mipha_ctl_poll(struct mipha_ctl *c)
 int mipha_ctl_loop(void *arg)
 {
 	struct mipha_ctl *c = arg;
+	const struct mipha_cfg_lcores *lc = c->p.cfg != NULL ? &c->p.cfg->lcores : NULL;
+	unsigned int polls = lc != NULL && lc->idle_polls != 0 ? lc->idle_polls : 256;
+	uint64_t spin = lc != NULL ? (uint64_t)lc->idle_poll_us * rte_get_timer_hz() / 1000000 : 0;
+	uint64_t busy_at = rte_get_timer_cycles();
 	unsigned int idle = 0;
 
 	while (!*c->p.quit) {
 		if (mipha_ctl_poll(c) != 0) {
 			idle = 0;
+			if (spin != 0)
+				busy_at = rte_get_timer_cycles();
 			continue;
 		}
-		/* Same idle policy as the workers: a few empty polls, then sleep. */
-		if (c->p.idle_sleep_us != 0 && ++idle >= 256)
+		/*
+		 * The workers' idle policy: idle_polls empty polls or idle_poll_us,
+		 * whichever ends first, then sleep. A RADIUS reply ends the sleep
+		 * at once; ring messages from the workers wait for its end, so it
+		 * stays idle_sleep_us (it does not grow like the workers' sleep).
+		 */
+		if (c->p.idle_sleep_us == 0)
+			continue;
+		if (++idle < polls && (spin == 0 || rte_get_timer_cycles() - busy_at < spin))
+			continue;
+		idle = polls;
+		if (mipha_ctl_dynkey_idle_wait(c, c->p.idle_sleep_us) < 0)
 			rte_delay_us_sleep(c->p.idle_sleep_us);
 	}
 	return 0;

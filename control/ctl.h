@@ -155,6 +155,12 @@ void mipha_ctl_dynkey_auth_prev(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 void mipha_ctl_dynkey_prev_retired(struct mipha_ctl *c, struct mipha_ctrl_msg *msg);
 /* Every control loop: AAA results, dynamic timers. Returns the work done. */
 unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c);
+/*
+ * The idle control loop's sleep: until a RADIUS reply (or socket error) is
+ * waiting, timeout_us, or the AAA client's next timer. 1 ready, 0 timeout,
+ * -ENOTSUP without [aaa] (the caller sleeps instead), other -errno.
+ */
+int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us);
 /* An exact copy of an RRQ whose reply the dynamic-key core built (MIPHA_DUP_CTRL). */
 void mipha_ctl_dynkey_duplicate(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 				const struct mip_msg *rrq);

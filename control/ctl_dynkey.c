@@ -408,6 +408,25 @@ unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c)
 	return work;
 }
 
+int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us)
+{
+	struct mipha_ctl_dynkey *d = c->dynkey;
+	uint64_t deadline, now;
+
+	if (d == NULL)
+		return -ENOTSUP;
+	/* Not past the AAA client's next timer (retransmission, probe). */
+	deadline = aaa_client_next_deadline(d->aaa);
+	if (deadline != UINT64_MAX) {
+		now = mono_ms();
+		if (deadline <= now)
+			timeout_us = 0;
+		else if (deadline - now < timeout_us / 1000 + 1)
+			timeout_us = (uint32_t)(deadline - now) * 1000;
+	}
+	return aaa_client_wait(d->aaa, timeout_us);
+}
+
 void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -422,6 +441,22 @@ void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *ou
  * (aaa_server<i>_<counter>, aaa_server<i>_state: 0 alive, 1 dead,
  * aaa_server<i>_latency_avg_ms, aaa_server<i>_in_flight).
  */
+/* A tls:// server's connection counters: aaa_server<i>_tls_<counter> (radsec.h). */
+static void aaa_visit_tls(const struct aaa_client *aaa, unsigned int i, mipha_ctl_stat_fn fn,
+			  void *arg)
+{
+	struct radsec_counters t;
+	char name[64];
+
+	if (aaa_client_server_tls_stats(aaa, i, &t, NULL) != 0)
+		return;
+#define AAA_VISIT_TLS(field, text)                                              \
+	snprintf(name, sizeof(name), "aaa_server%u_tls_" #field, i);            \
+	fn(arg, name, t.field);
+	RADSEC_COUNTERS(AAA_VISIT_TLS)
+#undef AAA_VISIT_TLS
+}
+
 static void aaa_visit(const struct aaa_client *aaa, mipha_ctl_stat_fn fn, void *arg)
 {
 	struct aaa_client_counters cc;
@@ -452,6 +487,7 @@ static void aaa_visit(const struct aaa_client *aaa, mipha_ctl_stat_fn fn, void *
 		fn(arg, name, ss.latency_count != 0 ? ss.latency_sum_ms / ss.latency_count : 0);
 		snprintf(name, sizeof(name), "aaa_server%u_in_flight", i);
 		fn(arg, name, ss.in_flight);
+		aaa_visit_tls(aaa, i, fn, arg);
 	}
 }
 
@@ -491,8 +527,14 @@ static int aaa_cfg(const struct mipha_config *cfg, struct aaa_client_cfg *ac)
 		sin->sin_addr.s_addr = a->servers[i].addr;
 		sin->sin_port = htons(a->servers[i].port);
 		ac->servers[i].addr_len = sizeof(*sin);
+		ac->servers[i].transport = a->servers[i].tls ? AAA_TRANSPORT_TLS : AAA_TRANSPORT_UDP;
 	}
 	ac->n_servers = a->n_servers;
+	/* RADIUS over TLS (docs/aaa.md): "" is unset. */
+	ac->tls.ca_file = a->tls_ca_file;
+	ac->tls.cert_file = a->tls_cert_file;
+	ac->tls.key_file = a->tls_key_file;
+	ac->tls_server_name = a->tls_server_name;
 	return 0;
 }
 

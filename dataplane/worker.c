@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_udp.h>
@@ -145,6 +146,13 @@ int mipha_worker_loop(void *arg)
 	struct mipha_worker *w = arg;
 	const struct mipha_worker_conf *c = w->conf;
 	uint32_t idle_polls = c->idle_polls != 0 ? c->idle_polls : 256;
+	/* Idle policy: poll on for idle_polls empty polls or idle_poll_us, whichever
+	 * ends first, then sleep; each further empty poll sleeps twice as long, up
+	 * to idle_sleep_max_us; the first packet resets both. */
+	uint64_t spin = (uint64_t)c->idle_poll_us * rte_get_timer_hz() / 1000000;
+	uint32_t sleep_max = RTE_MAX(c->idle_sleep_max_us, c->idle_sleep_us);
+	uint32_t sleep_us = c->idle_sleep_us;
+	uint64_t busy_at = rte_get_timer_cycles();
 	struct rte_mbuf *pkts[MIPHA_BURST];
 	struct mipha_rxq rxq[MIPHA_MAX_RXQS];
 	uint16_t nb_rxq = mipha_worker_rxqs(w, rxq);
@@ -173,15 +181,22 @@ int mipha_worker_loop(void *arg)
 		mipha_worker_tx_flush(w);
 		if (got != 0) {
 			idle = 0;
+			sleep_us = c->idle_sleep_us;
+			if (spin != 0)
+				busy_at = rte_get_timer_cycles();
 			continue;
 		}
-		if (c->idle_sleep_us != 0 && ++idle >= idle_polls) {
-			/* offline while asleep, so control's grace periods do not wait for us */
-			mipha_worker_offline(w);
-			usleep(c->idle_sleep_us);
-			mipha_worker_online(w);
-			mipha_cnt_inc(&w->cnt, MIPHA_CNT_IDLE_SLEEPS);
-		}
+		if (c->idle_sleep_us == 0)
+			continue;
+		if (++idle < idle_polls && (spin == 0 || rte_get_timer_cycles() - busy_at < spin))
+			continue;
+		idle = idle_polls;
+		/* offline while asleep, so control's grace periods do not wait for us */
+		mipha_worker_offline(w);
+		usleep(sleep_us);
+		mipha_worker_online(w);
+		mipha_cnt_inc(&w->cnt, MIPHA_CNT_IDLE_SLEEPS);
+		sleep_us = sleep_us < sleep_max / 2 ? sleep_us * 2 : sleep_max;
 	}
 	mipha_worker_offline(w);
 	return 0;

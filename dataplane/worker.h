@@ -77,6 +77,8 @@ struct mipha_worker_conf {
 	struct mip_parse_cfg parse;	/* vendor id, DYNKEY_SPI */
 	uint32_t idle_sleep_us;		/* sleep this long when rx stays empty; 0 = spin */
 	uint32_t idle_polls;		/* empty polls before sleeping; 0 = 256 */
+	uint32_t idle_poll_us;		/* or this long without a packet, if sooner; 0 = polls only */
+	uint32_t idle_sleep_max_us;	/* sleeps double up to this while idle; <= idle_sleep_us: fixed */
 	uint32_t icmp_rate;		/* ICMP errors a worker sends per second at most (0: none) */
 	struct mipha_clock clock;	/* HA time (--clock) */
 };

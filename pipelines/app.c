@@ -211,6 +211,9 @@ static void fill_worker_conf(struct mipha_app *app)
 	wc->parse.vendor_id = ha->vendor_id;
 	wc->parse.dynkey_spi = ha->dynkey_spi;
 	wc->idle_sleep_us = app->cfg->lcores.idle_sleep_us;
+	wc->idle_polls = app->cfg->lcores.idle_polls;
+	wc->idle_poll_us = app->cfg->lcores.idle_poll_us;
+	wc->idle_sleep_max_us = app->cfg->lcores.idle_sleep_max_us;
 }
 
 static int create_tables(struct mipha_app *app, char *err, size_t errlen)

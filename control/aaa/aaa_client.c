@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aaa_client.h"
@@ -15,6 +18,9 @@
 #define AAA_IDS 256
 /* Datagrams read per poll: a burst of replies cannot starve the caller's loop. */
 #define AAA_RX_BUDGET 256
+/* Datagrams per recvmmsg() call, and ready sockets taken per epoll_wait(). */
+#define AAA_RX_BATCH 16
+#define AAA_EP_EVENTS 64
 
 const char *const aaa_client_counter_names[] = {
 #define AAA_CTR_NAME(name, text) #name,
@@ -36,6 +42,7 @@ enum req_kind {
 	REQ_ACCESS,	/* an Access-Request in flight */
 	REQ_PROBE_WAIT,	/* a dead server's probe, waiting for its next send */
 	REQ_PROBE,	/* a Status-Server in flight */
+	REQ_WATCHDOG,	/* a Status-Server on an idle TLS connection (RFC 6614 2.6) */
 };
 
 struct aaa_req {
@@ -60,6 +67,8 @@ struct aaa_req {
 
 struct aaa_sock {
 	int fd;
+	unsigned server;		/* index of its server (epoll's tag is the socket) */
+	struct radsec_conn *tls;	/* TLS server: the connection; fd is its epoll set */
 	unsigned used;
 	uint8_t next_id;
 	struct aaa_req *slot[AAA_IDS];
@@ -72,6 +81,7 @@ struct aaa_server {
 	struct aaa_sock **socks;	/* max_sockets entries, the first n_socks open */
 	unsigned n_socks;
 	struct aaa_req probe;
+	struct aaa_req watchdog;	/* TLS: connection 0's watchdog */
 	struct aaa_server_stats st;
 };
 
@@ -83,11 +93,25 @@ struct aaa_client {
 	struct aaa_req *free_list;
 	struct aaa_req *thead, *ttail;
 	struct aaa_client_counters ctr;
+	/*
+	 * Readiness: every socket is in epfd, so a poll reads only the sockets
+	 * with something waiting (one epoll_wait instead of a recv per socket),
+	 * and none at all when no Identifier is held and aaa_client_wait saw
+	 * nothing (rx_state).
+	 */
+	int epfd;
+	unsigned ids_held;		/* Identifiers held: requests and probes in flight */
+	struct radsec_ctx *tls_ctx;	/* with a TLS server (RFC 6614) */
+	unsigned n_tls;			/* TLS connections: read on every poll */
+	enum { RX_UNKNOWN, RX_EMPTY, RX_READY } rx_state;
 	/* The poll in progress: where results go. */
 	aaa_result_fn fn;
 	void *fn_arg;
 	unsigned n_results;
-	uint8_t rx[AAA_RADIUS_MAX_LEN + 1];
+	/* One more byte than the largest packet: MSG_TRUNC tells an over-long one. */
+	uint8_t rx[AAA_RX_BATCH][AAA_RADIUS_MAX_LEN + 1];
+	struct mmsghdr rx_msg[AAA_RX_BATCH];
+	struct iovec rx_iov[AAA_RX_BATCH];
 };
 
 void aaa_client_cfg_defaults(struct aaa_client_cfg *cfg)
@@ -130,6 +154,16 @@ int aaa_client_cfg_add_server(struct aaa_client_cfg *cfg, const char *addr, uint
 	s->secret_file = secret_file;
 	cfg->n_servers++;
 	return 0;
+}
+
+int aaa_client_cfg_add_tls_server(struct aaa_client_cfg *cfg, const char *addr, uint16_t port,
+				  const char *secret_file)
+{
+	int error = aaa_client_cfg_add_server(cfg, addr, port, secret_file);
+
+	if (error == 0)
+		cfg->servers[cfg->n_servers - 1].transport = AAA_TRANSPORT_TLS;
+	return error;
 }
 
 int aaa_secret_load(const char *path, uint8_t **buf, size_t *len)
@@ -195,9 +229,11 @@ static void timer_del(struct aaa_client *c, struct aaa_req *r)
 
 static void timer_add(struct aaa_client *c, struct aaa_req *r, uint64_t deadline)
 {
-	struct aaa_req *after = c->ttail;
+	struct aaa_req *after;
 
+	/* Out of the list first: r may be its tail. */
 	timer_del(c, r);
+	after = c->ttail;
 	r->deadline = deadline;
 	while (after != NULL && after->deadline > deadline)
 		after = after->tprev;
@@ -214,14 +250,116 @@ static void timer_add(struct aaa_client *c, struct aaa_req *r, uint64_t deadline
 	r->in_timer = true;
 }
 
-/* ---- sockets and Identifiers ---- */
+/* ---- RADIUS over TLS (radsec.c): the hooks ---- */
 
-static int sock_open(struct aaa_server *s, struct aaa_sock **out)
+/* A TLS server's "socket": one connection, its own Identifier space (RFC 6614 2.5). */
+static int tls_sock_open(struct aaa_client *c, struct aaa_server *s, struct aaa_sock **out)
 {
+	struct epoll_event ev = { .events = EPOLLIN };
+	const char *name = s->cfg.tls_server_name;
 	struct aaa_sock *k;
 	uint8_t start;
 	int error;
 
+	if (name == NULL || name[0] == '\0')
+		name = c->cfg.tls_server_name;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return -ENOMEM;
+	k->tls = radsec_conn_create(c->tls_ctx, (const struct sockaddr *)&s->cfg.addr,
+				    s->cfg.addr_len, name, &error);
+	if (k->tls == NULL) {
+		free(k);
+		return error;
+	}
+	k->fd = radsec_conn_fd(k->tls);
+	k->server = (unsigned)(s - c->servers);
+	ev.data.ptr = k;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, k->fd, &ev) != 0) {
+		error = -errno;
+		radsec_conn_destroy(k->tls);
+		free(k);
+		return error;
+	}
+	if (getrandom(&start, 1, 0) == 1)
+		k->next_id = start;
+	c->n_tls++;
+	*out = k;
+	return 0;
+}
+
+/* No retransmission over TCP (RFC 6614 2.5): one try as long as UDP's tries together. */
+static void tls_one_try(struct aaa_client *c, struct aaa_req *r)
+{
+	uint32_t rt = c->cfg.retransmit_ms, total = 0;
+
+	for (unsigned i = 0; i <= c->cfg.retries; i++) {
+		total += rt;
+		rt = rt * 2 > c->cfg.retransmit_max_ms ? c->cfg.retransmit_max_ms : rt * 2;
+	}
+	r->tries = c->cfg.retries + 1;
+	r->rt_ms = total;
+}
+
+static void tls_watchdog_end(struct aaa_client *c, struct aaa_req *w);
+
+/* The connection ended: what was sent on it gets no answer; end those tries now. */
+static void tls_lost(struct aaa_client *c, struct aaa_sock *k, uint64_t now)
+{
+	for (unsigned id = 0; id < AAA_IDS; id++) {
+		struct aaa_req *r = k->slot[id];
+
+		if (r != NULL && r->kind == REQ_WATCHDOG)
+			tls_watchdog_end(c, r);
+		if (r == NULL || (r->kind != REQ_ACCESS && r->kind != REQ_PROBE))
+			continue;
+		r->tries = c->cfg.retries + 1;
+		timer_add(c, r, now);	/* run_timers: timeout, failover; probe rescheduled */
+	}
+}
+
+static void tls_reset_server(struct aaa_server *s, uint64_t now)
+{
+	for (unsigned k = 0; k < s->n_socks; k++)
+		if (s->socks[k]->tls != NULL)
+			radsec_conn_reset(s->socks[k]->tls, now);
+}
+
+static int tls_default_secret(uint8_t **buf, size_t *len)
+{
+	*buf = mip_secret_alloc(AAA_SECRET_MAX);
+	if (*buf == NULL)
+		return -ENOMEM;
+	*len = strlen(RADSEC_DEFAULT_SECRET);
+	memcpy(*buf, RADSEC_DEFAULT_SECRET, *len);
+	return 0;
+}
+
+static int tls_init(struct aaa_client *c)
+{
+	char why[256];
+	int error = 0;
+
+	for (unsigned i = 0; i < c->cfg.n_servers; i++) {
+		if (c->cfg.servers[i].transport != AAA_TRANSPORT_TLS)
+			continue;
+		c->tls_ctx = radsec_ctx_create(&c->cfg.tls, &error, why, sizeof(why));
+		break;
+	}
+	return error;
+}
+
+/* ---- sockets and Identifiers ---- */
+
+static int sock_open(struct aaa_client *c, struct aaa_server *s, struct aaa_sock **out)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct aaa_sock *k;
+	uint8_t start;
+	int error;
+
+	if (s->cfg.transport == AAA_TRANSPORT_TLS)
+		return tls_sock_open(c, s, out);
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return -ENOMEM;
@@ -233,6 +371,15 @@ static int sock_open(struct aaa_server *s, struct aaa_sock **out)
 	}
 	/* Connected: the kernel drops datagrams from anyone but the server. */
 	if (connect(k->fd, (const struct sockaddr *)&s->cfg.addr, s->cfg.addr_len) != 0) {
+		error = -errno;
+		close(k->fd);
+		free(k);
+		return error;
+	}
+	/* Readable (a reply) or in error (ICMP unreachable): the next poll reads it. */
+	k->server = (unsigned)(s - c->servers);
+	ev.data.ptr = k;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, k->fd, &ev) != 0) {
 		error = -errno;
 		close(k->fd);
 		free(k);
@@ -261,7 +408,7 @@ static int id_alloc(struct aaa_client *c, struct aaa_server *s, struct aaa_req *
 	if (k == NULL) {
 		if (s->n_socks >= c->cfg.max_sockets)
 			return -ENOBUFS;
-		error = sock_open(s, &s->socks[s->n_socks]);
+		error = sock_open(c, s, &s->socks[s->n_socks]);
 		if (error != 0)
 			return error;
 		i = s->n_socks++;
@@ -274,6 +421,7 @@ static int id_alloc(struct aaa_client *c, struct aaa_server *s, struct aaa_req *
 	k->slot[r->id] = r;
 	k->used++;
 	s->st.in_flight++;
+	c->ids_held++;
 	return 0;
 }
 
@@ -288,6 +436,7 @@ static void id_release(struct aaa_client *c, struct aaa_req *r)
 	k->slot[r->id] = NULL;
 	k->used--;
 	s->st.in_flight--;
+	c->ids_held--;
 	r->sock = -1;
 }
 
@@ -324,7 +473,10 @@ static void transmit(struct aaa_client *c, struct aaa_req *r)
 	ssize_t n;
 
 	s->st.transmissions++;
-	n = send(k->fd, r->pkt, r->pkt_len, 0);
+	if (k->tls != NULL)
+		n = radsec_conn_send(k->tls, r->pkt, r->pkt_len) == 0 ? (ssize_t)r->pkt_len : -1;
+	else
+		n = send(k->fd, r->pkt, r->pkt_len, 0);
 	if (n == (ssize_t)r->pkt_len)
 		return;
 	/* Lost like any datagram: the retransmission timer covers it. */
@@ -356,6 +508,8 @@ static int send_to_server(struct aaa_client *c, struct aaa_req *r, unsigned idx,
 	r->tried |= 1u << idx;
 	r->tries = 1;
 	r->rt_ms = c->cfg.retransmit_ms;
+	if (s->cfg.transport == AAA_TRANSPORT_TLS)
+		tls_one_try(c, r);
 	r->first_sent = now;
 	c->ctr.transmissions++;
 	transmit(c, r);
@@ -439,6 +593,8 @@ static void server_mark_dead(struct aaa_client *c, struct aaa_server *s, uint64_
 	s->st.state = AAA_SERVER_DEAD;
 	s->st.marked_dead++;
 	probe_schedule(c, s, now);
+	/* A TLS connection that let requests time out: the probe gets a new one. */
+	tls_reset_server(s, now);
 	/* Its other requests need not wait out their own timers. */
 	for (unsigned k = 0; k < s->n_socks; k++) {
 		for (unsigned id = 0; id < AAA_IDS; id++) {
@@ -488,6 +644,64 @@ static void probe_send(struct aaa_client *c, struct aaa_server *s, uint64_t now)
 	timer_add(c, p, now + c->cfg.probe_timeout_ms);
 }
 
+/*
+ * ---- RADIUS over TLS: the Status-Server watchdog (RFC 6614 2.6, RFC 3539) ----
+ * A live server's first TLS connection, when nothing arrived on it for
+ * probe_interval_ms, gets a Status-Server; unanswered within
+ * probe_timeout_ms, the connection is taken as broken: closed (its requests
+ * fail over at once) and opened again after backoff.
+ */
+
+static void tls_watchdog_end(struct aaa_client *c, struct aaa_req *w)
+{
+	timer_del(c, w);
+	id_release(c, w);
+	w->kind = REQ_FREE;
+}
+
+/* When the watchdog of s is due, or UINT64_MAX. */
+static uint64_t tls_watchdog_due(const struct aaa_client *c, const struct aaa_server *s)
+{
+	const struct aaa_sock *k = s->n_socks > 0 ? s->socks[0] : NULL;
+	uint64_t last;
+
+	if (k == NULL || k->tls == NULL || s->st.state != AAA_SERVER_ALIVE ||
+	    s->watchdog.kind != REQ_FREE || k->used >= AAA_IDS)
+		return UINT64_MAX;
+	last = radsec_conn_last_rx(k->tls);
+	return last == UINT64_MAX ? UINT64_MAX : last + c->cfg.probe_interval_ms;
+}
+
+static void tls_watchdog_send(struct aaa_client *c, struct aaa_server *s, uint64_t now)
+{
+	struct aaa_req *w = &s->watchdog;
+	int len;
+
+	/* socks[0] has a free Identifier (tls_watchdog_due): id_alloc takes it. */
+	if (aaa_radius_random_auth(w->req_auth) != 0 || id_alloc(c, s, w) != 0)
+		return;
+	len = aaa_radius_encode_status_server(w->pkt, sizeof(w->pkt), w->id, w->req_auth,
+					      &c->cfg.nas, &s->secret);
+	if (len < 0) {
+		id_release(c, w);
+		return;
+	}
+	w->pkt_len = (uint16_t)len;
+	w->kind = REQ_WATCHDOG;
+	s->st.probes_sent++;
+	c->ctr.probes_sent++;
+	transmit(c, w);
+	timer_add(c, w, now + c->cfg.probe_timeout_ms);
+}
+
+static void tls_watchdog_timeout(struct aaa_client *c, struct aaa_req *w, uint64_t now)
+{
+	struct aaa_sock *k = c->servers[w->server].socks[w->sock];
+
+	tls_watchdog_end(c, w);
+	radsec_conn_reset(k->tls, now);
+}
+
 /* ---- timers ---- */
 
 static void access_timer(struct aaa_client *c, struct aaa_req *r, uint64_t now)
@@ -528,6 +742,9 @@ static void run_timers(struct aaa_client *c, uint64_t now)
 		case REQ_PROBE:
 			probe_schedule(c, &c->servers[r->server], now);
 			break;
+		case REQ_WATCHDOG:
+			tls_watchdog_timeout(c, r, now);
+			break;
 		case REQ_FREE:
 			break;
 		}
@@ -545,7 +762,7 @@ static void count_invalid(struct aaa_client *c, struct aaa_server *s, enum aaa_r
 
 static bool code_expected(const struct aaa_req *r, uint8_t code)
 {
-	if (r->kind == REQ_PROBE)
+	if (r->kind == REQ_PROBE || r->kind == REQ_WATCHDOG)
 		return code == AAA_CODE_ACCESS_ACCEPT;
 	return code == AAA_CODE_ACCESS_ACCEPT || code == AAA_CODE_ACCESS_REJECT ||
 	       code == AAA_CODE_ACCESS_CHALLENGE;
@@ -585,9 +802,8 @@ static void access_answered(struct aaa_client *c, struct aaa_req *r, const uint8
 }
 
 static void handle_datagram(struct aaa_client *c, struct aaa_server *s, struct aaa_sock *k,
-			    size_t n, uint64_t now)
+			    const uint8_t *pkt, size_t n, uint64_t now)
 {
-	const uint8_t *pkt = c->rx;
 	struct aaa_req *r;
 	enum aaa_reason why;
 	size_t len;
@@ -612,6 +828,12 @@ static void handle_datagram(struct aaa_client *c, struct aaa_server *s, struct a
 		return;
 	}
 	c->ctr.replies_valid++;
+	if (r->kind == REQ_WATCHDOG) {
+		tls_watchdog_end(c, r);
+		s->st.probes_ok++;
+		c->ctr.probes_ok++;
+		return;
+	}
 	if (r->kind == REQ_PROBE) {
 		server_recovered(c, s);
 		return;
@@ -619,47 +841,131 @@ static void handle_datagram(struct aaa_client *c, struct aaa_server *s, struct a
 	access_answered(c, r, pkt, len, now);
 }
 
-static unsigned read_socket(struct aaa_client *c, struct aaa_server *s, struct aaa_sock *k,
-			    unsigned budget, uint64_t now)
+/*
+ * Reads k until it is empty or budget datagrams were taken, AAA_RX_BATCH per
+ * recvmmsg(): a batch that comes back short means the socket is drained, so
+ * one reply costs one system call.
+ */
+/* Records from a TLS connection, checked exactly as datagrams are. */
+static unsigned read_tls(struct aaa_client *c, struct aaa_server *s, struct aaa_sock *k,
+			 unsigned budget, uint64_t now)
 {
+	uint8_t rec[AAA_RADIUS_MAX_LEN];
 	unsigned done = 0;
-	ssize_t n;
+	int n;
 
 	while (done < budget) {
-		/* MSG_TRUNC: the real size, so an over-long datagram is seen as one. */
-		n = recv(k->fd, c->rx, sizeof(c->rx), MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == ECONNREFUSED)
-				s->st.refused++;
-			else if (errno != EINTR)
-				c->ctr.recv_errors++;
+		n = radsec_conn_recv(k->tls, rec, sizeof(rec), now);
+		if (n == -ECONNRESET) {
+			tls_lost(c, k, now);
+			done++;
 			continue;
 		}
+		if (n <= 0)
+			break;
 		done++;
-		if ((size_t)n > AAA_RADIUS_MAX_LEN) {
-			count_invalid(c, s, AAA_REASON_BAD_LENGTH);
-			continue;
-		}
-		handle_datagram(c, s, k, (size_t)n, now);
+		handle_datagram(c, s, k, rec, (size_t)n, now);
 	}
 	return done;
 }
 
+/* TLS connections with a deadline due: reconnection, timeouts, decrypted records. */
+static void tls_poll(struct aaa_client *c, uint64_t now)
+{
+	for (unsigned i = 0; i < c->n_servers && c->n_tls > 0; i++) {
+		struct aaa_server *s = &c->servers[i];
+
+		for (unsigned k = 0; k < s->n_socks; k++)
+			if (s->socks[k]->tls != NULL &&
+			    radsec_conn_next_deadline(s->socks[k]->tls) <= now)
+				read_tls(c, s, s->socks[k], AAA_RX_BUDGET, now);
+		if (tls_watchdog_due(c, s) <= now)
+			tls_watchdog_send(c, s, now);
+	}
+}
+
+static unsigned read_socket(struct aaa_client *c, struct aaa_server *s, struct aaa_sock *k,
+			    unsigned budget, uint64_t now)
+{
+	unsigned done = 0;
+
+	if (k->tls != NULL)
+		return read_tls(c, s, k, budget, now);
+
+	while (done < budget) {
+		unsigned want = budget - done < AAA_RX_BATCH ? budget - done : AAA_RX_BATCH;
+		int n;
+
+		for (unsigned i = 0; i < want; i++) {
+			c->rx_iov[i].iov_base = c->rx[i];
+			c->rx_iov[i].iov_len = sizeof(c->rx[i]);
+			memset(&c->rx_msg[i].msg_hdr, 0, sizeof(c->rx_msg[i].msg_hdr));
+			c->rx_msg[i].msg_hdr.msg_iov = &c->rx_iov[i];
+			c->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		/* MSG_TRUNC: the real size, so an over-long datagram is seen as one. */
+		n = recvmmsg(k->fd, c->rx_msg, want, MSG_TRUNC | MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			/* A pending socket error is reported once; read on after it. */
+			if (errno == ECONNREFUSED) {
+				s->st.refused++;
+				continue;
+			}
+			c->ctr.recv_errors++;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			size_t len = c->rx_msg[i].msg_len;
+
+			done++;
+			if (len > AAA_RADIUS_MAX_LEN) {
+				count_invalid(c, s, AAA_REASON_BAD_LENGTH);
+				continue;
+			}
+			handle_datagram(c, s, k, c->rx[i], len, now);
+		}
+		if ((unsigned)n < want)
+			break;
+	}
+	return done;
+}
+
+/* Reads the sockets epoll reports readable, within budget. */
+static void read_ready(struct aaa_client *c, uint64_t now)
+{
+	struct epoll_event ev[AAA_EP_EVENTS];
+	unsigned budget = AAA_RX_BUDGET;
+	int n;
+
+	do
+		n = epoll_wait(c->epfd, ev, AAA_EP_EVENTS, 0);
+	while (n < 0 && errno == EINTR);
+	for (int i = 0; i < n && budget > 0; i++) {
+		struct aaa_sock *k = ev[i].data.ptr;
+
+		budget -= read_socket(c, &c->servers[k->server], k, budget, now);
+	}
+}
+
 unsigned aaa_client_poll(struct aaa_client *c, uint64_t now_ms, aaa_result_fn fn, void *arg)
 {
-	unsigned budget = AAA_RX_BUDGET;
-
 	c->fn = fn;
 	c->fn_arg = arg;
 	c->n_results = 0;
-	for (unsigned i = 0; i < c->n_servers && budget > 0; i++) {
-		struct aaa_server *s = &c->servers[i];
-
-		for (unsigned k = 0; k < s->n_socks && budget > 0; k++)
-			budget -= read_socket(c, s, s->socks[k], budget, now_ms);
-	}
+	/*
+	 * Nothing to read when aaa_client_wait just found the sockets empty, nor
+	 * when nothing is in flight and it did not see a datagram (a late reply,
+	 * an ICMP error) arrive: those wait for the next aaa_client_wait.
+	 */
+	if (c->rx_state == RX_READY ||
+	    (c->rx_state == RX_UNKNOWN && (c->ids_held > 0 || c->n_tls > 0)))
+		read_ready(c, now_ms);
+	c->rx_state = RX_UNKNOWN;
+	tls_poll(c, now_ms);
 	run_timers(c, now_ms);
 	c->fn = NULL;
 	c->fn_arg = NULL;
@@ -709,11 +1015,16 @@ static int server_init(struct aaa_client *c, unsigned idx)
 	s->cfg = c->cfg.servers[idx];
 	s->probe.server = idx;
 	s->probe.sock = -1;
+	s->watchdog.server = idx;
+	s->watchdog.sock = -1;
 	s->st.state = AAA_SERVER_ALIVE;
 	file = s->cfg.secret_file != NULL ? s->cfg.secret_file : c->cfg.secret_file;
-	if (file == NULL)
+	if (s->cfg.transport == AAA_TRANSPORT_TLS && s->cfg.secret_file == NULL)
+		error = tls_default_secret(&s->secret_buf, &len);
+	else if (file == NULL)
 		return -EINVAL;
-	error = aaa_secret_load(file, &s->secret_buf, &len);
+	else
+		error = aaa_secret_load(file, &s->secret_buf, &len);
 	if (error != 0)
 		return error;
 	s->secret.b = s->secret_buf;
@@ -722,7 +1033,7 @@ static int server_init(struct aaa_client *c, unsigned idx)
 	if (s->socks == NULL)
 		return -ENOMEM;
 	/* One socket now: a bad address fails here, not on the first request. */
-	error = sock_open(s, &s->socks[0]);
+	error = sock_open(c, s, &s->socks[0]);
 	if (error != 0)
 		return error;
 	s->n_socks = 1;
@@ -760,8 +1071,15 @@ struct aaa_client *aaa_client_create(const struct aaa_client_cfg *cfg, int *erro
 		return NULL;
 	}
 	c->cfg = *cfg;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd < 0) {
+		*error = -errno;
+		free(c);
+		return NULL;
+	}
 	c->reqs = calloc(cfg->max_requests, sizeof(*c->reqs));
 	if (c->reqs == NULL) {
+		close(c->epfd);
 		free(c);
 		*error = -ENOMEM;
 		return NULL;
@@ -770,6 +1088,12 @@ struct aaa_client *aaa_client_create(const struct aaa_client_cfg *cfg, int *erro
 		c->reqs[i].sock = -1;
 		c->reqs[i].free_next = c->free_list;
 		c->free_list = &c->reqs[i];
+	}
+	err = tls_init(c);
+	if (err != 0) {
+		aaa_client_destroy(c);
+		*error = err;
+		return NULL;
 	}
 	for (unsigned i = 0; i < cfg->n_servers; i++) {
 		c->n_servers = i + 1;
@@ -792,7 +1116,10 @@ void aaa_client_destroy(struct aaa_client *c)
 		struct aaa_server *s = &c->servers[i];
 
 		for (unsigned k = 0; k < s->n_socks; k++) {
-			close(s->socks[k]->fd);
+			if (s->socks[k]->tls != NULL)
+				radsec_conn_destroy(s->socks[k]->tls);
+			else
+				close(s->socks[k]->fd);
 			free(s->socks[k]);
 		}
 		free(s->socks);
@@ -803,13 +1130,49 @@ void aaa_client_destroy(struct aaa_client *c)
 		mip_wipe(c->reqs, (size_t)c->cfg.max_requests * sizeof(*c->reqs));
 		free(c->reqs);
 	}
+	close(c->epfd);
+	radsec_ctx_destroy(c->tls_ctx);
 	mip_wipe(c, sizeof(*c));
 	free(c);
 }
 
 uint64_t aaa_client_next_deadline(const struct aaa_client *c)
 {
-	return c->thead != NULL ? c->thead->deadline : UINT64_MAX;
+	uint64_t d = c->thead != NULL ? c->thead->deadline : UINT64_MAX;
+
+	for (unsigned i = 0; i < c->n_servers && c->n_tls > 0; i++) {
+		for (unsigned k = 0; k < c->servers[i].n_socks; k++) {
+			const struct aaa_sock *s = c->servers[i].socks[k];
+			uint64_t t = s->tls != NULL ? radsec_conn_next_deadline(s->tls) : UINT64_MAX;
+
+			d = t < d ? t : d;
+		}
+		d = tls_watchdog_due(c, &c->servers[i]) < d ? tls_watchdog_due(c, &c->servers[i]) : d;
+	}
+	return d;
+}
+
+int aaa_client_wait_fd(const struct aaa_client *c)
+{
+	return c->epfd;
+}
+
+int aaa_client_wait(struct aaa_client *c, uint32_t timeout_us)
+{
+	struct pollfd p = { .fd = c->epfd, .events = POLLIN };
+	struct timespec ts = {
+		.tv_sec = timeout_us / 1000000,
+		.tv_nsec = (long)(timeout_us % 1000000) * 1000,
+	};
+	int n = ppoll(&p, 1, &ts, NULL);
+
+	if (n < 0) {
+		/* Interrupted or failed: the next poll looks for itself. */
+		c->rx_state = RX_UNKNOWN;
+		return errno == EINTR ? 0 : -errno;
+	}
+	c->rx_state = n > 0 ? RX_READY : RX_EMPTY;
+	return n > 0;
 }
 
 unsigned aaa_client_fds(const struct aaa_client *c, int *fds, unsigned max)
@@ -834,5 +1197,29 @@ int aaa_client_server_stats(const struct aaa_client *c, unsigned idx, struct aaa
 		return -EINVAL;
 	*out = c->servers[idx].st;
 	out->sockets = c->servers[idx].n_socks;
+	return 0;
+}
+
+int aaa_client_server_tls_stats(const struct aaa_client *c, unsigned idx,
+				struct radsec_counters *out, const char **why)
+{
+	const struct aaa_server *s;
+
+	if (idx >= c->n_servers || c->servers[idx].cfg.transport != AAA_TRANSPORT_TLS)
+		return -EINVAL;
+	s = &c->servers[idx];
+	memset(out, 0, sizeof(*out));
+	if (why != NULL)
+		*why = "";
+	for (unsigned k = 0; k < s->n_socks; k++) {
+		struct radsec_counters one;
+
+		radsec_conn_counters(s->socks[k]->tls, &one);
+#define AAA_TLS_SUM(name, text) out->name += one.name;
+		RADSEC_COUNTERS(AAA_TLS_SUM)
+#undef AAA_TLS_SUM
+		if (why != NULL && radsec_conn_last_error(s->socks[k]->tls)[0] != '\0')
+			*why = radsec_conn_last_error(s->socks[k]->tls);
+	}
 	return 0;
 }

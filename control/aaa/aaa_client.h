@@ -23,14 +23,25 @@
 #include <sys/socket.h>
 
 #include "radius.h"
+#include "radsec.h"
 
 #define AAA_MAX_SERVERS 8
 #define AAA_SECRET_MAX 256
 
+enum aaa_transport {
+	AAA_TRANSPORT_UDP,
+	AAA_TRANSPORT_TLS,	/* RFC 6614 (radsec.h): the client's tls settings */
+};
+
 struct aaa_server_cfg {
-	struct sockaddr_storage addr;	/* IPv4 or IPv6 address and UDP port */
+	struct sockaddr_storage addr;	/* IPv4 or IPv6 address and UDP (TLS: TCP) port */
 	socklen_t addr_len;
-	const char *secret_file;	/* NULL: the client's secret_file */
+	/* NULL: the client's secret_file (UDP) or "radsec" (TLS, RFC 6614 2.3) */
+	const char *secret_file;
+	enum aaa_transport transport;
+	/* TLS: the name the server's certificate must carry (also SNI); NULL or
+	 * "": the client's tls_server_name, else the server's IP address. */
+	const char *tls_server_name;
 };
 
 struct aaa_client_cfg {
@@ -47,6 +58,9 @@ struct aaa_client_cfg {
 	uint32_t probe_timeout_ms;	/* a probe's answer must come within this */
 	unsigned max_requests;		/* requests in flight, whole client */
 	unsigned max_sockets;		/* per server; 256 Identifiers each */
+	/* TLS servers: CA file (required), client certificate and key (optional). */
+	struct radsec_tls_cfg tls;
+	const char *tls_server_name;	/* default for every TLS server */
 };
 
 /* Defaults: 250 ms doubling to 2 s, 2 retries, dead after 3, probe every 2 s
@@ -55,6 +69,9 @@ void aaa_client_cfg_defaults(struct aaa_client_cfg *cfg);
 /* Sets servers[n_servers++] from a numeric address and port. 0 or -EINVAL/-ENOSPC. */
 int aaa_client_cfg_add_server(struct aaa_client_cfg *cfg, const char *addr, uint16_t port,
 			      const char *secret_file);
+/* The same for a RADIUS over TLS server (TCP port, 2083 by RFC 6614). */
+int aaa_client_cfg_add_tls_server(struct aaa_client_cfg *cfg, const char *addr, uint16_t port,
+				  const char *secret_file);
 
 /*
  * Reads a secret file: the bytes less one trailing "\n" (or "\r\n"). 1..256
@@ -169,8 +186,32 @@ uint64_t aaa_client_next_deadline(const struct aaa_client *c);
 /* The sockets' fds (for poll/epoll), up to max; returns how many. */
 unsigned aaa_client_fds(const struct aaa_client *c, int *fds, unsigned max);
 
+/*
+ * Readiness. aaa_client_poll reads only the sockets that have something
+ * waiting (an epoll set over them), and none when no request or probe is in
+ * flight and aaa_client_wait saw nothing arrive.
+ *
+ * aaa_client_wait blocks up to timeout_us (0: just looks) until a reply or a
+ * socket error is waiting: 1, 0 on timeout or signal, -errno. The caller
+ * bounds timeout_us by aaa_client_next_deadline itself, then calls
+ * aaa_client_poll (which skips the read after a timeout).
+ *
+ * aaa_client_wait_fd is the epoll fd behind it, readable when a socket is,
+ * for a caller that multiplexes it with its own fds: when it polls readable,
+ * call aaa_client_wait(c, 0) and then aaa_client_poll. Owned by the client.
+ */
+int aaa_client_wait(struct aaa_client *c, uint32_t timeout_us);
+int aaa_client_wait_fd(const struct aaa_client *c);
+
 void aaa_client_counters(const struct aaa_client *c, struct aaa_client_counters *out);
 /* 0, or -EINVAL for an index out of range. */
 int aaa_client_server_stats(const struct aaa_client *c, unsigned idx, struct aaa_server_stats *out);
+/*
+ * A TLS server's connection counters (radsec.h), summed over its
+ * connections, and the last connection error ("" if none; why may be NULL).
+ * 0, or -EINVAL for an index out of range or a UDP server.
+ */
+int aaa_client_server_tls_stats(const struct aaa_client *c, unsigned idx,
+				struct radsec_counters *out, const char **why);
 
 #endif /* AAA_CLIENT_H */

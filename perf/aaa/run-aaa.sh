@@ -7,7 +7,8 @@
 #
 #   perf/aaa/run-aaa.sh [--build DIR] [--bare-dir DIR] [--count N] [--window W]
 #                       [--threads T] [--runs R] [--duration S] [--idle-sleep-us U]
-#                       [--raw DIR] [--no-raw] [--keep] [--profile FILE] [--pause-ha]
+#                       [--lcores KEY=VALUE]... [--raw DIR] [--no-raw] [--keep]
+#                       [--profile FILE] [--pause-ha] [--syscalls]
 #
 # One FreeRADIUS instance and one mipha (the e2e topology of tests/e2e/topo.sh,
 # its own namespaces) for the whole run; then R rounds, each:
@@ -27,7 +28,11 @@
 # mipha with `perf record` during round 1's mipha phase (where its lcores
 # spend their time). mipha stays up, idle, while the bare clients run (its
 # idle polling is on the CPU in every phase; the idle CPU it used is printed);
-# --pause-ha stops it (SIGSTOP) for the bare phases instead. Needs root.
+# --pause-ha stops it (SIGSTOP) for the bare phases instead. --lcores adds a
+# key to mipha's [lcores] section (idle_polls, idle_poll_us, idle_sleep_max_us;
+# docs/config.md); repeat it for several. --syscalls counts mipha's system
+# calls and context switches per thread during each mipha phase (perf stat)
+# and prints them per registration. Needs root.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,6 +51,8 @@ write_raw=1
 keep=0
 profile=
 pause_ha=0
+lcores_extra=
+syscalls=0
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -62,7 +69,11 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1 ;;
 	--profile) profile=$2; shift ;;
 	--pause-ha) pause_ha=1 ;;
-	-h|--help) sed -n '3,34p' "$0"; exit 0 ;;
+	--syscalls) syscalls=1 ;;
+	--lcores)
+		case $2 in [a-z_]*=[0-9]*) ;; *) echo "run-aaa.sh: --lcores wants KEY=NUMBER" >&2; exit 2 ;; esac
+		lcores_extra+="${2%%=*} = ${2#*=}"$'\n'; shift ;;
+	-h|--help) sed -n '3,41p' "$0"; exit 0 ;;
 	*) echo "run-aaa.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -137,6 +148,7 @@ radius_pid=$(tail -n 1 "$work/radius-start.log")
 TOPO_IDLE_SLEEP_US=$idle_sleep topo_mipha_conf |
 	sed "s#^home_prefix = .*#home_prefix = $HOME_PREFIX\nhome_pool = $POOL\nmax_bindings = 65536#" \
 	>"$work/mipha.ini"
+printf '%s' "$lcores_extra" >>"$work/mipha.ini"	# [lcores] is the last section
 cat >>"$work/mipha.ini" <<EOF
 
 [aaa]
@@ -189,7 +201,12 @@ phase_ha() { # phase_ha ROUND FIRST_INDEX
 	stats_flat >"$work/stats-$r-before"
 	c0=$(cpu_s "$mipha_pid" "$mipha_pid"); w0=$(cpu_s "$mipha_pid" "$wtid"); f0=$(cpu_s "$radius_pid")
 	local perf_pid=
-	if [ -n "$profile" ] && [ "$r" = 1 ]; then
+	if [ "$syscalls" = 1 ]; then
+		perf stat -e task-clock,raw_syscalls:sys_enter,context-switches --per-thread -x, \
+			-p "$mipha_pid" -o "$work/syscalls-ha-$r" >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.1	# attached; the idle 0.1 s is counted too
+	elif [ -n "$profile" ] && [ "$r" = 1 ]; then
 		perf record -q -F 4999 -g -p "$mipha_pid" -o "$profile" >"$work/perf.log" 2>&1 &
 		perf_pid=$!
 		sleep 1
@@ -382,6 +399,19 @@ if write_raw:
                 f.write(json.dumps(o) + "\n")
     print("\nraw lines: %s/aaa-w%dr{1..%d}.jsonl" % (raw, window, runs))
 PY
+if [ "$syscalls" = 1 ]; then
+	echo "per registration, mipha phase, per thread (perf stat; mipha = control lcore):"
+	for ((r = 1; r <= runs; r++)); do
+		n=$(jq -r '.registered // 0' "$work/report-ha-$r" 2>/dev/null || echo 0)
+		[ "$n" -gt 0 ] 2>/dev/null || continue
+		# task-clock: msec on the CPU (exact, unlike /proc's 10 ms ticks)
+		awk -F, -v n="$n" -v r="$r" '$1 ~ /-[0-9]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 {
+			if ($4 == "task-clock") t[$1] = t[$1] sprintf(" cpu_us %.1f", $2 * 1000 / n)
+			else t[$1] = t[$1] sprintf(" %s %.2f", $4, $2 / n) }
+			END { for (k in t) printf "  round %d %s:%s\n", r, k, t[k] }' "$work/syscalls-ha-$r" |
+			sed 's/raw_syscalls:sys_enter/syscalls/; s/context-switches/ctx_switches/' | sort
+	done
+fi
 if [ "$write_raw" = 1 ]; then
 	echo "$0 $args" >>"$raw/commands.txt"
 fi

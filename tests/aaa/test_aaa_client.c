@@ -9,6 +9,8 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "aaa_test.h"
 
@@ -808,6 +810,162 @@ Test(client, many_in_flight_open_more_sockets)
 	cr_assert_eq(counters(c).accepts, N);
 	cr_assert_eq(counters(c).replies_invalid, 0);
 	cr_assert_eq(sstats(c, 0).in_flight, 0);
+	aaa_client_destroy(c);
+	fake_close(&f);
+}
+
+/* Microseconds of CLOCK_MONOTONIC (the waits below are real time). */
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Is the wait fd readable right now? */
+static bool wait_fd_readable(const struct aaa_client *c)
+{
+	struct pollfd p = { .fd = aaa_client_wait_fd(c), .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Readiness: replies waiting on several of the client's sockets at once (600
+ * in flight: three sockets) are all read by one poll, and the wait fd is
+ * quiet once they are.
+ */
+Test(client, readiness_replies_on_several_sockets)
+{
+	enum { N = 600, BATCH = 60 };
+	struct fake f;
+	struct aaa_client *c;
+	static struct held h[N];
+	struct rbuild rb;
+	struct mip_key k;
+	bool seen[N + 1] = { false };
+
+	fake_open(&f);
+	c = simple_client(&f, 1);
+	for (unsigned i = 0; i < N; i++) {
+		submit(c, i);
+		cr_assert(fake_recv(&f, 1000), "request %u", i);
+		h[i].peer = f.peer;
+		h[i].plen = f.plen;
+		memcpy(h[i].req, f.req, f.len);
+	}
+	cr_assert_eq(sstats(c, 0).sockets, 3);
+	/* Requests 0-255 hold the first socket, 256-511 the second, the rest the
+	 * third: 257 apart, consecutive replies land on different sockets. */
+	random_key(&k);
+	for (unsigned j = 0; j < N; j++) {
+		unsigned i = (j * 257) % N;
+
+		rb_genuine_accept(&rb, h[i].req, &k);
+		f.peer = h[i].peer;
+		f.plen = h[i].plen;
+		fake_reply(&f, rb.b, rb.len);
+		if (j % BATCH == BATCH - 1) {
+			cr_assert_eq(aaa_client_wait(c, 1000000), 1);
+			cr_assert(wait_fd_readable(c));
+			cr_assert_eq(poll_at(c, now + 1), BATCH, "after reply %u", j);
+			cr_assert_not(wait_fd_readable(c));
+		}
+	}
+	cr_assert_eq(rs.n, N);
+	for (unsigned i = 0; i < rs.n; i++) {
+		uintptr_t ck = (uintptr_t)rs.cookie[i];
+
+		cr_assert_eq(rs.r[i].status, AAA_ACCEPT);
+		cr_assert(ck >= 1 && ck <= N && !seen[ck]);
+		seen[ck] = true;
+	}
+	cr_assert_eq(counters(c).replies_invalid, 0);
+	cr_assert_eq(sstats(c, 0).in_flight, 0);
+	/* Drained: no wakeup left behind for an idle caller. */
+	cr_assert_eq(aaa_client_wait(c, 0), 0);
+	aaa_client_destroy(c);
+	fake_close(&f);
+}
+
+/* A reply arriving while the caller sleeps in aaa_client_wait ends the sleep. */
+Test(client, readiness_reply_wakes_wait)
+{
+	struct fake f;
+	struct aaa_client *c;
+	struct rbuild rb;
+	struct mip_key k;
+	uint64_t t0;
+	pid_t child;
+	int status;
+
+	fake_open(&f);
+	c = simple_client(&f, 1);
+	cr_assert_geq(aaa_client_wait_fd(c), 0);
+	submit(c, 1);
+	cr_assert(fake_recv(&f, 1000));
+	/* Nothing yet: a zero wait says so, and a timed one sleeps it out. */
+	cr_assert_eq(aaa_client_wait(c, 0), 0);
+	cr_assert_not(wait_fd_readable(c));
+	t0 = mono_us();
+	cr_assert_eq(aaa_client_wait(c, 20000), 0);
+	cr_assert_geq(mono_us() - t0, 19000);
+	/* After a timed-out wait the poll has nothing to read. */
+	cr_assert_eq(poll_at(c, now + 1), 0);
+	/* The fake server answers 50 ms from now, from another process. */
+	random_key(&k);
+	rb_genuine_accept(&rb, f.req, &k);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		usleep(50000);
+		_exit(sendto(f.fd, rb.b, rb.len, 0, (struct sockaddr *)&f.peer, f.plen) ==
+		      (ssize_t)rb.len ? 0 : 1);
+	}
+	t0 = mono_us();
+	cr_assert_eq(aaa_client_wait(c, 10000000), 1);
+	/* Woken by the reply, long before the 10 s timeout. */
+	cr_assert_lt(mono_us() - t0, 5000000);
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert_eq(poll_at(c, now + 1), 1);
+	cr_assert_eq(rs.r[0].status, AAA_ACCEPT);
+	cr_assert_eq(aaa_client_wait(c, 0), 0);
+	aaa_client_destroy(c);
+	fake_close(&f);
+}
+
+/*
+ * Nothing in flight: a poll makes no system call for the sockets, but a late
+ * reply that arrives then is still seen by aaa_client_wait, read by the next
+ * poll (discarded: its request is gone) and leaves no wakeup behind.
+ */
+Test(client, readiness_late_reply_while_idle)
+{
+	struct fake f;
+	struct aaa_client *c;
+	struct rbuild rb;
+	struct mip_key k;
+
+	fake_open(&f);
+	c = simple_client(&f, 1);
+	submit(c, 1);
+	cr_assert(fake_recv(&f, 1000));
+	random_key(&k);
+	rb_genuine_accept(&rb, f.req, &k);
+	fake_reply(&f, rb.b, rb.len);
+	cr_assert_eq(poll_at(c, now + 1), 1);
+	cr_assert_eq(sstats(c, 0).in_flight, 0);
+	/* The same reply again, with nothing in flight. */
+	fake_reply(&f, rb.b, rb.len);
+	cr_assert_eq(poll_at(c, now + 1), 0);
+	cr_assert_eq(counters(c).replies_invalid, 0, "read with nothing in flight");
+	cr_assert_eq(aaa_client_wait(c, 1000000), 1);
+	cr_assert_eq(poll_at(c, now + 1), 0);
+	assert_invalid_only(c, AAA_REASON_BAD_ID, 1);
+	cr_assert_eq(aaa_client_wait(c, 0), 0);
+	cr_assert_not(wait_fd_readable(c));
 	aaa_client_destroy(c);
 	fake_close(&f);
 }

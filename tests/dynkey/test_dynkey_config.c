@@ -159,16 +159,55 @@ Test(dkcfg, aaa_errors)
 	expect_error("", "[aaa]\nserver = 127.0.0.1:18812\n", 9,
 		     "[aaa]: missing key 'secret_file'");
 	expect_error("", "[aaa]\nserver = localhost:1812\nsecret_file = /x\n", 10,
-		     "[aaa] server: 'localhost:1812' is not ADDRESS:PORT (numeric IPv4, port "
+		     "[aaa] server: 'localhost:1812' is not [tls://]ADDRESS:PORT (numeric IPv4, port "
 		     "1-65535)");
 	expect_error("", "[aaa]\nserver = 127.0.0.1:0\nsecret_file = /x\n", 10,
-		     "[aaa] server: '127.0.0.1:0' is not ADDRESS:PORT (numeric IPv4, port "
+		     "[aaa] server: '127.0.0.1:0' is not [tls://]ADDRESS:PORT (numeric IPv4, port "
 		     "1-65535)");
 	expect_error("", "[aaa]\nserver = 127.0.0.1:1812\nserver.3 = 127.0.0.1:1813\n"
 		     "secret_file = /x\n", 11, "[aaa] server.3: without server.2 before it");
 	expect_error("", AAA_OK "pending_max = 0\n", 12,
 		     "[aaa] pending_max: '0' is out of range 1..1048576");
 	expect_error("", AAA_OK "rate = 3\n", 12, "[aaa] rate: unknown key");
+}
+
+/* RADIUS over TLS (RFC 6614): tls:// servers, their CA, and the keys' pairing. */
+Test(dkcfg, aaa_tls)
+{
+	/* a readable file stands for the PEM files: the loader only checks access */
+	const char *pem = "/etc/passwd";
+
+	/* tls:// alone needs no secret file ("radsec"), but a CA */
+	cr_assert_eq(load("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /etc/passwd\n"),
+		     0, "%s", err);
+	cr_assert(cfg->aaa.servers[0].tls);
+	cr_assert_eq(cfg->aaa.servers[0].port, 2083);
+	cr_assert_str_eq(cfg->aaa.tls_ca_file, pem);
+	mipha_config_free(cfg);
+	cfg = NULL;
+	/* mixed with a UDP server: udp:// is the default, spelled or not */
+	cr_assert_eq(load("", "[aaa]\nserver = udp://127.0.0.1:1812\nserver.2 = tls://127.0.0.2:2083\n"
+			  "secret_file = /x\ntls_ca_file = /etc/passwd\n"
+			  "tls_server_name = radius.example.net\n"),
+		     0, "%s", err);
+	cr_assert(!cfg->aaa.servers[0].tls);
+	cr_assert(cfg->aaa.servers[1].tls);
+	cr_assert_str_eq(cfg->aaa.tls_server_name, "radius.example.net");
+	mipha_config_free(cfg);
+	cfg = NULL;
+
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\n", 10,
+		     "[aaa] server: tls:// needs tls_ca_file (the CA of the AAA servers' "
+		     "certificates)");
+	expect_error("", AAA_OK "tls_ca_file = /etc/passwd\n", 12,
+		     "[aaa] tls_ca_file: without a tls:// server");
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /nonexistent.pem\n", 11,
+		     "[aaa] tls_ca_file: cannot read '/nonexistent.pem': No such file or directory");
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /etc/passwd\n"
+		     "tls_key_file = /etc/passwd\n", 12,
+		     "[aaa] tls_key_file: without tls_cert_file");
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\nserver.2 = 127.0.0.1:1812\n"
+		     "tls_ca_file = /etc/passwd\n", 9, "[aaa]: missing key 'secret_file'");
 }
 
 Test(dkcfg, static_sa_inside_the_pool)

@@ -1,0 +1,855 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RADIUS over TLS (RFC 6614): the client's TLS transport (radsec.c) against a
+ * private FreeRADIUS with a TLS listener (scripts/freeradius-start.sh --tls),
+ * with a throwaway PKI written at test time (scripts/radsec-certs.sh: a CA, the
+ * server's and the HA's certificates; a second, untrusted CA). Then against a
+ * fake TLS server in a thread, for what FreeRADIUS will not do on request:
+ * a reply split across reads, two replies in one read, a forged reply, a
+ * broken Length. Every FreeRADIUS is stopped in the fini (and by --watch).
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include "aaa_test.h"
+
+struct fr {
+	char dir[64];
+	uint16_t port, tls_port;
+	bool running;
+};
+
+static struct fr fr;
+static char secret_path[64];
+static char pki[64], pki_other[64];
+static json_t *vec;
+static struct results rs;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint16_t free_port(int type)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, type, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static const char *script(const char *name)
+{
+	static char path[2][1024];
+	static int which;
+	const char *root = getenv("MIP_SOURCE_ROOT");
+
+	which ^= 1;
+	snprintf(path[which], sizeof(path[which]), "%s/scripts/%s", root ? root : ".", name);
+	return path[which];
+}
+
+static void run(const char *cmd)
+{
+	int status = system(cmd);
+
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "failed: %s", cmd);
+}
+
+/* A new PKI in dir; the server certificate carries IP address ip. */
+static void make_pki_ip(char dir[64], const char *ip)
+{
+	char cmd[1024];
+
+	snprintf(dir, 64, "/tmp/aaa-pki-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s %s --ip %s", script("radsec-certs.sh"), dir, ip);
+	run(cmd);
+}
+
+static void make_pki(char dir[64])
+{
+	make_pki_ip(dir, "127.0.0.1");
+}
+
+static bool fr_run(struct fr *f, bool keep_port)
+{
+	char cmd[2048];
+	int status;
+
+	if (!keep_port) {
+		f->port = free_port(SOCK_DGRAM);
+		f->tls_port = free_port(SOCK_STREAM);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "%s %s %u --secret-file %s --watch %d --tls %s --tls-port %u >/dev/null",
+		 script("freeradius-start.sh"), f->dir, f->port, secret_path, (int)getpid(), pki,
+		 f->tls_port);
+	status = system(cmd);
+	f->running = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return f->running;
+}
+
+static void fr_stop(struct fr *f)
+{
+	char cmd[1024];
+
+	if (f->dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "%s %s", script("freeradius-stop.sh"), f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "stop failed for %s\n", f->dir);
+	f->running = false;
+}
+
+static void rm_rf(char *dir)
+{
+	char cmd[1024];
+
+	if (dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	dir[0] = '\0';
+}
+
+static void setup_common(void)
+{
+	memset(&fr, 0, sizeof(fr));
+	memset(&rs, 0, sizeof(rs));
+	pki[0] = pki_other[0] = '\0';
+	vec = aaa_test_load_vectors();
+	write_temp(secret_path, TEST_SECRET "\n");
+	make_pki(pki);
+}
+
+static void setup(void)
+{
+	struct stat st;
+
+	setup_common();
+	if (stat("/usr/sbin/freeradius", &st) != 0)
+		cr_skip_test("FreeRADIUS is not installed: no RADIUS over TLS server to test against");
+	snprintf(fr.dir, sizeof(fr.dir), "/tmp/aaa-frtls-XXXXXX");
+	cr_assert_not_null(mkdtemp(fr.dir));
+	for (int i = 0; i < 3 && !fr_run(&fr, false); i++)
+		;
+	cr_assert(fr.running, "FreeRADIUS (TLS) did not start in %s", fr.dir);
+}
+
+static void teardown(void)
+{
+	fr_stop(&fr);
+	rm_rf(fr.dir);
+	rm_rf(pki);
+	rm_rf(pki_other);
+	unlink(secret_path);
+	json_decref(vec);
+}
+
+TestSuite(radsec, .init = setup, .fini = teardown, .timeout = 40);
+
+static char ca_path[96], cert_path[96], key_path[96];
+/* 0: the defaults; else the watchdog's interval and timeout for the next client. */
+static uint32_t wd_interval_ms, wd_timeout_ms;
+
+/* A client with one TLS server at port, trusting ca_dir's CA, presenting pki's client cert. */
+static struct aaa_client *tls_client(uint16_t port, const char *ca_dir, bool client_cert,
+				     const char *server_name, const char *secret_file)
+{
+	struct aaa_client_cfg cfg;
+	struct aaa_client *c;
+	int error;
+
+	aaa_client_cfg_defaults(&cfg);
+	if (wd_interval_ms != 0) {
+		cfg.probe_interval_ms = wd_interval_ms;
+		cfg.probe_timeout_ms = wd_timeout_ms;
+	}
+	cfg.nas.ip = htonl(INADDR_LOOPBACK);
+	snprintf(cfg.nas.id, sizeof(cfg.nas.id), "mipha-test");
+	snprintf(ca_path, sizeof(ca_path), "%s/ca.pem", ca_dir);
+	snprintf(cert_path, sizeof(cert_path), "%s/client.pem", pki);
+	snprintf(key_path, sizeof(key_path), "%s/client.key", pki);
+	cfg.tls.ca_file = ca_path;
+	cfg.tls.cert_file = client_cert ? cert_path : NULL;
+	cfg.tls.key_file = client_cert ? key_path : NULL;
+	cfg.tls_server_name = server_name;
+	cr_assert_eq(aaa_client_cfg_add_tls_server(&cfg, "127.0.0.1", port, secret_file), 0);
+	c = aaa_client_create(&cfg, &error);
+	cr_assert_not_null(c, "create: %d", error);
+	return c;
+}
+
+/* Polls (sleeping on the client's fds, bounded by its deadline) until want results or limit_ms. */
+static void wait_results(struct aaa_client *c, unsigned want, uint64_t limit_ms)
+{
+	uint64_t end = now_ms() + limit_ms;
+	struct pollfd p[64];
+	int fds[64];
+	unsigned n;
+
+	while (rs.n < want && now_ms() < end) {
+		uint64_t d = aaa_client_next_deadline(c), t = now_ms();
+		int ms = d <= t ? 0 : (d - t > 10 ? 10 : (int)(d - t));
+
+		n = aaa_client_fds(c, fds, 64);
+		for (unsigned i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		poll(p, n, ms);
+		aaa_client_poll(c, now_ms(), collect, &rs);
+	}
+}
+
+static struct aaa_result *run_one(struct aaa_client *c, const struct aaa_access_req *req)
+{
+	unsigned before = rs.n;
+
+	cr_assert_eq(aaa_client_submit(c, req, (void *)1, now_ms()), 0);
+	wait_results(c, before + 1, 8000);
+	if (rs.n != before + 1) {
+		struct radsec_counters t;
+		struct aaa_server_stats s;
+		const char *why = "";
+
+		aaa_client_server_tls_stats(c, 0, &t, &why);
+		aaa_client_server_stats(c, 0, &s);
+		cr_assert_fail("no result: connects %lu handshakes %lu failures %lu closes %lu "
+			       "in flight %u timeouts %lu; %s",
+			       (unsigned long)t.connects, (unsigned long)t.handshakes,
+			       (unsigned long)t.handshake_failures, (unsigned long)t.closes,
+			       s.in_flight, (unsigned long)s.timeouts, why);
+	}
+	return &rs.r[before];
+}
+
+static struct radsec_counters tls_stats(struct aaa_client *c, const char **why)
+{
+	struct radsec_counters k;
+
+	cr_assert_eq(aaa_client_server_tls_stats(c, 0, &k, why), 0);
+	return k;
+}
+
+static void make_req(struct aaa_access_req *req, const char *nai, const char *pw)
+{
+	struct mip_key nt;
+
+	memset(req, 0, sizeof(*req));
+	snprintf(req->nai, sizeof(req->nai), "%s", nai);
+	req->care_of = htonl(0xc6336409);
+	cr_assert_eq(getrandom(req->auth_challenge, 16, 0), 16);
+	cr_assert_eq(getrandom(req->peer_challenge, 16, 0), 16);
+	cr_assert_eq(mip_nt_password_hash(pw, strlen(pw), &nt), 0);
+	mip_generate_nt_response(req->auth_challenge, req->peer_challenge, req->nai,
+				 strlen(req->nai), &nt, req->nt_response);
+	mip_wipe(&nt, sizeof(nt));
+}
+
+static void check_spec_accept(struct aaa_client *c)
+{
+	struct aaa_access_req req;
+	struct aaa_result *r;
+	uint8_t k2[16];
+
+	vec_access_req(vec, &req);
+	vec_hex(vec, NULL, "k2_ms_mppe_recv_key", k2, 16);
+	r = run_one(c, &req);
+	cr_assert_eq(r->status, AAA_ACCEPT, "status %d reason %s", r->status,
+		     aaa_reason_name(r->reason));
+	cr_assert(r->reply.has_recv_key && r->reply.has_success);
+	cr_assert_arr_eq(r->reply.recv_key.b, k2, 16, "k'' differs from the spec vector");
+	cr_assert_arr_eq(r->reply.auth_response, vec_str(vec, NULL, "auth_response"), 42);
+}
+
+/* The spec example over TLS, the certificate checked against 127.0.0.1. */
+Test(radsec, accept_spec_vector_k2)
+{
+	struct aaa_client *c = tls_client(fr.tls_port, pki, true, NULL, NULL);
+	struct aaa_client_counters k;
+	struct radsec_counters t;
+	const char *why;
+
+	check_spec_accept(c);
+	aaa_client_counters(c, &k);
+	cr_assert_eq(k.accepts, 1);
+	cr_assert_eq(k.replies_valid, 1);
+	cr_assert_eq(k.replies_invalid, 0);
+	cr_assert_eq(k.retransmissions, 0);
+	t = tls_stats(c, &why);
+	cr_assert_eq(t.handshakes, 1, "handshakes %lu (%s)", (unsigned long)t.handshakes, why);
+	cr_assert_eq(t.handshake_failures, 0);
+	cr_assert_eq(t.records_out, 1);
+	cr_assert_eq(t.records_in, 1);
+	cr_assert_gt(t.bytes_in, 20);
+	cr_assert_gt(t.bytes_out, 20);
+	/* A second request on the same connection. */
+	check_spec_accept(c);
+	t = tls_stats(c, NULL);
+	cr_assert_eq(t.handshakes, 1);
+	cr_assert_eq(t.records_in, 2);
+	aaa_client_destroy(c);
+}
+
+Test(radsec, server_name_checked)
+{
+	struct aaa_client *c = tls_client(fr.tls_port, pki, true, "radius.example.net", NULL);
+	struct aaa_access_req req;
+	struct radsec_counters t;
+	struct aaa_result *r;
+	const char *why;
+
+	check_spec_accept(c);
+	aaa_client_destroy(c);
+
+	/* The right CA, the wrong name: no connection, nothing accepted. */
+	c = tls_client(fr.tls_port, pki, true, "other.example.net", NULL);
+	vec_access_req(vec, &req);
+	r = run_one(c, &req);
+	cr_assert_eq(r->status, AAA_TIMEOUT);
+	t = tls_stats(c, &why);
+	cr_assert_geq(t.handshake_failures, 1);
+	cr_assert_eq(t.handshakes, 0);
+	cr_assert(strstr(why, "certificate") != NULL, "why: %s", why);
+	aaa_client_destroy(c);
+}
+
+Test(radsec, reject)
+{
+	struct aaa_client *c = tls_client(fr.tls_port, pki, true, NULL, NULL);
+	struct aaa_access_req req;
+	struct aaa_client_counters k;
+	struct aaa_result *r;
+
+	make_req(&req, vec_str(vec, "inputs", "nai"), "notClientPass");
+	r = run_one(c, &req);
+	cr_assert_eq(r->status, AAA_REJECT);
+	cr_assert_eq(r->reason, AAA_REASON_OK);
+	cr_assert_not(r->reply.has_recv_key);
+	aaa_client_counters(c, &k);
+	cr_assert_eq(k.rejects, 1);
+	cr_assert_eq(k.accepts, 0);
+	cr_assert_eq(k.replies_invalid, 0);
+	aaa_client_destroy(c);
+}
+
+/* A server certificate from a CA the HA does not trust: handshake fails, counted, nothing accepted. */
+Test(radsec, wrong_ca_handshake_fails)
+{
+	struct aaa_client *c;
+	struct aaa_access_req req;
+	struct aaa_client_counters k;
+	struct radsec_counters t;
+	struct aaa_result *r;
+	const char *why;
+	uint64_t t0;
+
+	make_pki(pki_other);
+	c = tls_client(fr.tls_port, pki_other, true, NULL, NULL);
+	vec_access_req(vec, &req);
+	t0 = now_ms();
+	r = run_one(c, &req);
+	cr_assert_eq(r->status, AAA_TIMEOUT);
+	/* The failed connection ends the try at once, not after 1.75 s. */
+	cr_assert_lt(now_ms() - t0, 1500);
+	aaa_client_counters(c, &k);
+	cr_assert_eq(k.accepts, 0);
+	cr_assert_eq(k.replies_valid, 0);
+	t = tls_stats(c, &why);
+	cr_assert_geq(t.handshake_failures, 1);
+	cr_assert_eq(t.handshakes, 0);
+	cr_assert_eq(t.records_in, 0);
+	cr_assert(strstr(why, "certificate") != NULL, "why: %s", why);
+	aaa_client_destroy(c);
+}
+
+/* FreeRADIUS requires a client certificate: without one nothing is accepted. */
+Test(radsec, no_client_certificate_refused)
+{
+	struct aaa_client *c = tls_client(fr.tls_port, pki, false, NULL, NULL);
+	struct aaa_access_req req;
+	struct aaa_client_counters k;
+	struct radsec_counters t;
+	struct aaa_result *r;
+
+	vec_access_req(vec, &req);
+	r = run_one(c, &req);
+	cr_assert_eq(r->status, AAA_TIMEOUT);
+	aaa_client_counters(c, &k);
+	cr_assert_eq(k.accepts, 0);
+	t = tls_stats(c, NULL);
+	/* TLS 1.3: the client's side completes, the server's alert ends it on read. */
+	cr_assert_geq(t.handshake_failures + t.closes, 1);
+	cr_assert_eq(t.records_in, 0);
+	aaa_client_destroy(c);
+}
+
+/* Waits (polling) until the TLS counters satisfy pred; false after limit_ms. */
+static bool wait_tls(struct aaa_client *c, bool (*pred)(const struct radsec_counters *),
+		     uint64_t limit_ms)
+{
+	uint64_t end = now_ms() + limit_ms;
+
+	while (now_ms() < end) {
+		struct radsec_counters t = tls_stats(c, NULL);
+
+		if (pred(&t))
+			return true;
+		wait_results(c, rs.n + 1, 20);
+	}
+	return false;
+}
+
+static bool closed_once(const struct radsec_counters *t) { return t->closes >= 1; }
+static bool up_twice(const struct radsec_counters *t) { return t->handshakes >= 2; }
+
+/* FreeRADIUS restarted: the client sees the close, reconnects with backoff, goes on. */
+Test(radsec, server_restart_reconnects)
+{
+	struct aaa_client *c = tls_client(fr.tls_port, pki, true, NULL, NULL);
+	struct radsec_counters t;
+	const char *why;
+
+	check_spec_accept(c);
+	fr_stop(&fr);
+	cr_assert(wait_tls(c, closed_once, 5000), "close not seen");
+	cr_assert(fr_run(&fr, true), "FreeRADIUS did not restart on its ports");
+	cr_assert(wait_tls(c, up_twice, 15000), "no reconnection");
+	check_spec_accept(c);
+	t = tls_stats(c, &why);
+	cr_assert_geq(t.closes, 1);
+	cr_assert_geq(t.handshakes, 2);
+	cr_assert_eq(t.records_in, 2);
+	aaa_client_destroy(c);
+}
+
+/* An idle connection gets Status-Server watchdogs (RFC 6614 2.6); answered, it stays up. */
+Test(radsec, watchdog_keeps_idle_connection)
+{
+	struct aaa_client *c;
+	struct aaa_server_stats s;
+	struct radsec_counters t;
+
+	wd_interval_ms = 100;
+	wd_timeout_ms = 500;
+	c = tls_client(fr.tls_port, pki, true, NULL, NULL);
+	check_spec_accept(c);
+	wait_results(c, rs.n + 1, 800);	/* idle: nothing submitted */
+	cr_assert_eq(aaa_client_server_stats(c, 0, &s), 0);
+	cr_assert_geq(s.probes_sent, 3, "watchdogs sent %lu", (unsigned long)s.probes_sent);
+	cr_assert_geq(s.probes_ok + 1, s.probes_sent);
+	cr_assert_eq(s.state, AAA_SERVER_ALIVE);
+	cr_assert_eq(s.recovered, 0);
+	t = tls_stats(c, NULL);
+	cr_assert_eq(t.handshakes, 1);
+	cr_assert_eq(t.closes, 0);
+	check_spec_accept(c);
+	aaa_client_destroy(c);
+	wd_interval_ms = 0;
+}
+
+/* A bad CA file fails at create with -EINVAL, not at the first request. */
+Test(radsec, bad_tls_files_fail_create)
+{
+	struct aaa_client_cfg cfg;
+	int error;
+
+	aaa_client_cfg_defaults(&cfg);
+	cfg.nas.ip = htonl(INADDR_LOOPBACK);
+	snprintf(cfg.nas.id, sizeof(cfg.nas.id), "mipha-test");
+	cr_assert_eq(aaa_client_cfg_add_tls_server(&cfg, "127.0.0.1", fr.tls_port, NULL), 0);
+	cr_assert_null(aaa_client_create(&cfg, &error));	/* no CA file */
+	cr_assert_eq(error, -EINVAL);
+	cfg.tls.ca_file = "/nonexistent/ca.pem";
+	cr_assert_null(aaa_client_create(&cfg, &error));
+	cr_assert_eq(error, -EINVAL);
+	snprintf(ca_path, sizeof(ca_path), "%s/ca.pem", pki);
+	snprintf(cert_path, sizeof(cert_path), "%s/client.pem", pki);
+	snprintf(key_path, sizeof(key_path), "%s/server.key", pki);
+	cfg.tls.ca_file = ca_path;
+	cfg.tls.cert_file = cert_path;
+	cfg.tls.key_file = key_path;	/* not the certificate's key */
+	cr_assert_null(aaa_client_create(&cfg, &error));
+	cr_assert_eq(error, -EINVAL);
+}
+
+/* ---- a fake TLS server: what FreeRADIUS does not do on request ---- */
+
+enum fake_mode {
+	FAKE_SPLIT,		/* reply 1 in three pieces, the last with reply 2 */
+	FAKE_FORGED_FIRST,	/* a forged reply 1, then the genuine one */
+	FAKE_BAD_LENGTH,	/* a record whose Length is 5 */
+	FAKE_SILENT,		/* handshake, then reads and never answers */
+};
+
+struct fake_tls {
+	int lfd;
+	uint16_t port;
+	enum fake_mode mode;
+	struct mip_key key;
+	pthread_t th;
+	int error;		/* 0: the script ran to its end */
+	const char *pki;	/* its certificate and key */
+};
+
+static bool ssl_read_full(SSL *ssl, uint8_t *b, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		int r = SSL_read(ssl, b + got, (int)(n - got));
+
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+static bool read_request(SSL *ssl, uint8_t *b, size_t *len)
+{
+	if (!ssl_read_full(ssl, b, 4))
+		return false;
+	*len = (size_t)b[2] << 8 | b[3];
+	return *len >= 20 && *len <= AAA_RADIUS_MAX_LEN && ssl_read_full(ssl, b + 4, *len - 4);
+}
+
+/* The fake server's buffers: on the heap, not the thread's stack. */
+struct fake_bufs {
+	uint8_t req[2][AAA_RADIUS_MAX_LEN];
+	uint8_t out[2 * AAA_RADIUS_MAX_LEN];
+	struct rbuild rb[2];
+};
+
+static void *fake_main(void *arg)
+{
+	struct fake_tls *f = arg;
+	struct fake_bufs *fb = calloc(1, sizeof(*fb));
+	uint8_t (*req)[AAA_RADIUS_MAX_LEN] = fb->req;
+	uint8_t *out = fb->out;
+	struct rbuild *rb = fb->rb;
+	struct timeval tv = { .tv_sec = 5 };
+	struct pollfd p = { .fd = f->lfd, .events = POLLIN };
+	char path[128];
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL *ssl = NULL;
+	size_t len[2];
+	int fd = -1;
+	unsigned nreq = f->mode == FAKE_SPLIT ? 2 : f->mode == FAKE_SILENT ? 0 : 1;
+
+	f->error = 1;
+	snprintf(path, sizeof(path), "%s/server.pem", f->pki);
+	if (fb == NULL || ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, path) != 1)
+		goto out;
+	snprintf(path, sizeof(path), "%s/server.key", f->pki);
+	if (SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1)
+		goto out;
+	if (poll(&p, 1, 5000) != 1 || (fd = accept(f->lfd, NULL, NULL)) < 0)
+		goto out;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	f->error = 2;
+	if (SSL_accept(ssl) != 1)
+		goto out;
+	f->error = 3;
+	for (unsigned i = 0; i < nreq; i++)
+		if (!read_request(ssl, req[i], &len[i]))
+			goto out;
+	for (unsigned i = 0; i < nreq; i++)
+		rb_genuine_accept(&rb[i], req[i], &f->key);
+	f->error = 4;
+	switch (f->mode) {
+	case FAKE_SPLIT:
+		/* 1 byte, 29 bytes, then the rest of reply 1 and all of reply 2 at once. */
+		if (SSL_write(ssl, rb[0].b, 1) != 1)
+			goto out;
+		usleep(30000);
+		if (SSL_write(ssl, rb[0].b + 1, 29) != 29)
+			goto out;
+		usleep(30000);
+		memcpy(out, rb[0].b + 30, rb[0].len - 30);
+		memcpy(out + rb[0].len - 30, rb[1].b, rb[1].len);
+		if (SSL_write(ssl, out, (int)(rb[0].len - 30 + rb[1].len)) <= 0)
+			goto out;
+		break;
+	case FAKE_FORGED_FIRST:
+		memcpy(out, rb[0].b, rb[0].len);
+		out[rb[0].len - 1] ^= 1;	/* breaks Message-Authenticator or the Response Authenticator */
+		memcpy(out + rb[0].len, rb[0].b, rb[0].len);
+		if (SSL_write(ssl, out, (int)(2 * rb[0].len)) <= 0)
+			goto out;
+		break;
+	case FAKE_SILENT:
+		break;
+	case FAKE_BAD_LENGTH:
+		memcpy(out, rb[0].b, 20);
+		out[2] = 0;
+		out[3] = 5;
+		if (SSL_write(ssl, out, 20) != 20)
+			goto out;
+		break;
+	}
+	f->error = 0;
+	/* Until the client closes (or 5 s). */
+	while (SSL_read(ssl, out, sizeof(fb->out)) > 0)
+		;
+out:
+	SSL_free(ssl);
+	if (fd >= 0)
+		close(fd);
+	SSL_CTX_free(ctx);
+	free(fb);
+	return NULL;
+}
+
+/* A fake server with the certificate of PKI dir, on a free loopback port, in a thread. */
+static void fake_start_pki(struct fake_tls *f, enum fake_mode mode, const char *dir)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->pki = dir;
+	cr_assert_eq(getrandom(f->key.b, 16, 0), 16);
+	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(f->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(f->lfd, 4), 0);
+	cr_assert_eq(getsockname(f->lfd, (struct sockaddr *)&a, &al), 0);
+	f->port = ntohs(a.sin_port);
+	cr_assert_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
+}
+
+static void fake_start(struct fake_tls *f, enum fake_mode mode)
+{
+	fake_start_pki(f, mode, pki);
+}
+
+static void fake_join(struct fake_tls *f)
+{
+	pthread_join(f->th, NULL);
+	close(f->lfd);
+}
+
+static void fake_setup(void)
+{
+	/* The fake server's blocking writes must not kill the test on a close. */
+	signal(SIGPIPE, SIG_IGN);
+	setup_common();
+}
+
+static void fake_teardown(void)
+{
+	rm_rf(pki);
+	rm_rf(pki_other);
+	unlink(secret_path);
+	json_decref(vec);
+}
+
+TestSuite(radsec_stream, .init = fake_setup, .fini = fake_teardown, .timeout = 30);
+
+static void some_req(struct aaa_access_req *req, unsigned i)
+{
+	make_req(req, "mnuser@example.net", "clientPass");
+	req->home_addr = htonl(0x0a010000 + i);
+}
+
+/* Reply 1 arrives in three reads, the last also holding reply 2: both accepted. */
+Test(radsec_stream, record_split_across_reads)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct aaa_access_req req;
+	struct radsec_counters t;
+
+	fake_start(&f, FAKE_SPLIT);
+	c = tls_client(f.port, pki, true, NULL, secret_path);
+	for (unsigned i = 0; i < 2; i++) {
+		some_req(&req, i);
+		cr_assert_eq(aaa_client_submit(c, &req, (void *)(uintptr_t)(i + 1), now_ms()), 0);
+	}
+	wait_results(c, 2, 5000);
+	cr_assert_eq(rs.n, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(rs.r[i].status, AAA_ACCEPT, "status %d reason %s", rs.r[i].status,
+			     aaa_reason_name(rs.r[i].reason));
+		cr_assert_arr_eq(rs.r[i].reply.recv_key.b, f.key.b, 16);
+	}
+	t = tls_stats(c, NULL);
+	cr_assert_eq(t.records_in, 2);
+	cr_assert_eq(t.framing_errors, 0);
+	aaa_client_destroy(c);
+	fake_join(&f);
+	cr_assert_eq(f.error, 0, "fake server stopped at step %d", f.error);
+}
+
+/* A forged reply over TLS is discarded by the same checks as over UDP; the genuine one passes. */
+Test(radsec_stream, forged_reply_discarded)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct aaa_access_req req;
+	struct aaa_client_counters k;
+
+	fake_start(&f, FAKE_FORGED_FIRST);
+	c = tls_client(f.port, pki, true, NULL, secret_path);
+	some_req(&req, 0);
+	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, now_ms()), 0);
+	wait_results(c, 1, 5000);
+	cr_assert_eq(rs.n, 1);
+	cr_assert_eq(rs.r[0].status, AAA_ACCEPT);
+	aaa_client_counters(c, &k);
+	cr_assert_eq(k.replies_invalid, 1);
+	cr_assert_eq(k.invalid[AAA_REASON_BAD_MA] + k.invalid[AAA_REASON_BAD_RESPONSE_AUTH] +
+			     k.invalid[AAA_REASON_BAD_ATTR],
+		     1);
+	cr_assert_eq(k.replies_valid, 1);
+	aaa_client_destroy(c);
+	fake_join(&f);
+	cr_assert_eq(f.error, 0, "fake server stopped at step %d", f.error);
+}
+
+/* A Length outside 20..4096 cannot be skipped in a stream: the connection ends, the request fails over. */
+Test(radsec_stream, bad_length_closes_connection)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct aaa_access_req req;
+	struct radsec_counters t;
+
+	fake_start(&f, FAKE_BAD_LENGTH);
+	c = tls_client(f.port, pki, true, NULL, secret_path);
+	some_req(&req, 0);
+	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, now_ms()), 0);
+	wait_results(c, 1, 5000);
+	cr_assert_eq(rs.n, 1);
+	cr_assert_eq(rs.r[0].status, AAA_TIMEOUT);
+	t = tls_stats(c, NULL);
+	cr_assert_eq(t.framing_errors, 1);
+	cr_assert_eq(t.closes, 1);
+	aaa_client_destroy(c);
+	fake_join(&f);
+	cr_assert_eq(f.error, 0, "fake server stopped at step %d", f.error);
+}
+
+/* ---- throughput: a window of requests over TLS, and over UDP to the same server ---- */
+
+/* Milliseconds for total Access-Accepts with inflight requests in flight; *max_ms the worst latency. */
+static double window(struct aaa_client *c, unsigned total, unsigned inflight, uint32_t *max_ms)
+{
+	static struct aaa_access_req reqs[16];
+	uint64_t t0;
+	unsigned sent = 0;
+
+	cr_assert_leq(total, RESULTS_MAX);
+	for (unsigned i = 0; i < 16; i++)
+		make_req(&reqs[i], "mnuser@example.net", "clientPass");
+	rs.n = 0;
+	t0 = now_ms();
+	while (rs.n < total && now_ms() - t0 < 30000) {
+		while (sent < total && sent - rs.n < inflight) {
+			cr_assert_eq(aaa_client_submit(c, &reqs[sent % 16], (void *)1, now_ms()), 0);
+			sent++;
+		}
+		wait_results(c, rs.n + 1, 20);
+	}
+	cr_assert_eq(rs.n, total);
+	cr_assert_eq(count_status(&rs, AAA_ACCEPT), total);
+	*max_ms = 0;
+	for (unsigned i = 0; i < rs.n; i++)
+		*max_ms = rs.r[i].latency_ms > *max_ms ? rs.r[i].latency_ms : *max_ms;
+	return (double)(now_ms() - t0);
+}
+
+Test(radsec, window_of_requests_against_udp)
+{
+	struct aaa_client *c = tls_client(fr.tls_port, pki, true, NULL, NULL);
+	struct aaa_client_cfg cfg;
+	double tls_ms, udp_ms;
+	uint32_t tls_max, udp_max;
+	struct aaa_client *u;
+	int error;
+
+	check_spec_accept(c);	/* connected before the clock starts */
+	tls_ms = window(c, 1000, 64, &tls_max);
+	aaa_client_destroy(c);
+	aaa_client_cfg_defaults(&cfg);
+	cfg.nas.ip = htonl(INADDR_LOOPBACK);
+	snprintf(cfg.nas.id, sizeof(cfg.nas.id), "mipha-test");
+	cfg.secret_file = secret_path;
+	cr_assert_eq(aaa_client_cfg_add_server(&cfg, "127.0.0.1", fr.port, NULL), 0);
+	u = aaa_client_create(&cfg, &error);
+	cr_assert_not_null(u);
+	udp_ms = window(u, 1000, 64, &udp_max);
+	aaa_client_destroy(u);
+	/* Logged each run (the ratio, not the absolute rate, is what carries over). */
+	fprintf(stderr, "radsec window: 1000 Access-Accepts, 64 in flight: TLS %.0f ms "
+		"(%.0f/s, max latency %u ms), UDP %.0f ms (%.0f/s, max %u ms), TLS/UDP time %.2f\n",
+		tls_ms, 1e6 / tls_ms, tls_max, udp_ms, 1e6 / udp_ms, udp_max, tls_ms / udp_ms);
+}
+
+static bool closed(const struct radsec_counters *t) { return t->closes >= 1; }
+
+/* A connection whose server stops answering: the watchdog times out, the connection is closed. */
+Test(radsec_stream, watchdog_unanswered_closes_connection)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct aaa_server_stats s;
+
+	wd_interval_ms = 100;
+	wd_timeout_ms = 200;
+	fake_start(&f, FAKE_SILENT);
+	c = tls_client(f.port, pki, true, NULL, secret_path);
+	cr_assert(wait_tls(c, closed, 3000), "no close after an unanswered watchdog");
+	cr_assert_eq(aaa_client_server_stats(c, 0, &s), 0);
+	cr_assert_geq(s.probes_sent, 1);
+	cr_assert_eq(s.probes_ok, 0);
+	aaa_client_destroy(c);
+	fake_join(&f);
+	cr_assert_eq(f.error, 0, "fake server stopped at step %d", f.error);
+	wd_interval_ms = 0;
+}
+
+/* No tls_server_name: the certificate must carry the server's IP; one for 10.9.9.9 fails on 127.0.0.1. */
+Test(radsec_stream, ip_address_checked)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct aaa_access_req req;
+	struct radsec_counters t;
+	const char *why;
+
+	make_pki_ip(pki_other, "10.9.9.9");
+	fake_start_pki(&f, FAKE_SILENT, pki_other);
+	c = tls_client(f.port, pki_other, true, NULL, secret_path);
+	some_req(&req, 0);
+	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, now_ms()), 0);
+	wait_results(c, 1, 5000);
+	cr_assert_eq(rs.n, 1);
+	cr_assert_eq(rs.r[0].status, AAA_TIMEOUT);
+	t = tls_stats(c, &why);
+	cr_assert_geq(t.handshake_failures, 1);
+	cr_assert_eq(t.handshakes, 0);
+	cr_assert(strstr(why, "IP address mismatch") != NULL, "why: %s", why);
+	aaa_client_destroy(c);
+	fake_join(&f);
+}
