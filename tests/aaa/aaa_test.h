@@ -9,9 +9,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -249,6 +253,80 @@ static inline unsigned count_status(const struct results *rs, enum aaa_status st
 	for (unsigned i = 0; i < rs->n; i++)
 		n += rs->r[i].status == st;
 	return n;
+}
+
+/* ---- helpers of the tests that run real servers ---- */
+
+static inline uint64_t aaa_test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A loopback port free right now (SOCK_DGRAM or SOCK_STREAM). */
+static inline uint16_t aaa_test_free_port(int type)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, type, 0);
+
+	cr_assert(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* Path of scripts/NAME under MIP_SOURCE_ROOT (two results may be in use at once). */
+static inline const char *aaa_test_script(const char *name)
+{
+	static char path[2][1024];
+	static int which;
+	const char *root = getenv("MIP_SOURCE_ROOT");
+
+	which ^= 1;
+	snprintf(path[which], sizeof(path[which]), "%s/scripts/%s", root ? root : ".", name);
+	return path[which];
+}
+
+/* An MS-CHAPv2 Access-Request for nai/pw as the MN computes it, fresh challenges. */
+static inline void aaa_test_make_req(struct aaa_access_req *req, const char *nai, const char *pw)
+{
+	struct mip_key nt;
+
+	memset(req, 0, sizeof(*req));
+	snprintf(req->nai, sizeof(req->nai), "%s", nai);
+	req->care_of = htonl(0xc6336409);
+	cr_assert_eq(getrandom(req->auth_challenge, 16, 0), 16);
+	cr_assert_eq(getrandom(req->peer_challenge, 16, 0), 16);
+	cr_assert_eq(mip_nt_password_hash(pw, strlen(pw), &nt), 0);
+	mip_generate_nt_response(req->auth_challenge, req->peer_challenge, req->nai,
+				 strlen(req->nai), &nt, req->nt_response);
+	mip_wipe(&nt, sizeof(nt));
+}
+
+/* Drives c until rs holds want results or limit_ms passes; sleeps at most to c's next timer. */
+static inline void aaa_test_wait_results(struct aaa_client *c, struct results *rs, unsigned want,
+					 uint64_t limit_ms)
+{
+	uint64_t end = aaa_test_now_ms() + limit_ms;
+	struct pollfd p[64];
+	int fds[64];
+	unsigned n;
+
+	while (rs->n < want && aaa_test_now_ms() < end) {
+		uint64_t d = aaa_client_next_deadline(c), t = aaa_test_now_ms();
+		int ms = d <= t ? 0 : (d - t > 10 ? 10 : (int)(d - t));
+
+		n = aaa_client_fds(c, fds, 64);
+		for (unsigned i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		poll(p, n, ms);
+		aaa_client_poll(c, aaa_test_now_ms(), collect, rs);
+	}
 }
 
 #endif /* AAA_TEST_H */

@@ -26,38 +26,6 @@ static char secret_path[64];
 static json_t *vec;
 static struct results rs;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint16_t free_udp_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-static const char *script(const char *name)
-{
-	static char path[2][1024];
-	static int which;
-	const char *root = getenv("MIP_SOURCE_ROOT");
-
-	which ^= 1;
-	snprintf(path[which], sizeof(path[which]), "%s/scripts/%s", root ? root : ".", name);
-	return path[which];
-}
-
 /* Runs freeradius-start.sh for f (a new port unless keep_port); true when it answered. */
 static bool fr_run(struct fr *f, bool keep_port)
 {
@@ -65,9 +33,9 @@ static bool fr_run(struct fr *f, bool keep_port)
 	int status;
 
 	if (!keep_port)
-		f->port = free_udp_port();
+		f->port = aaa_test_free_port(SOCK_DGRAM);
 	snprintf(cmd, sizeof(cmd), "%s %s %u --secret-file %s --watch %d >/dev/null",
-		 script("freeradius-start.sh"), f->dir, f->port, secret_path, (int)getpid());
+		 aaa_test_script("freeradius-start.sh"), f->dir, f->port, secret_path, (int)getpid());
 	status = system(cmd);
 	f->running = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	return f->running;
@@ -89,7 +57,7 @@ static void fr_stop(struct fr *f)
 
 	if (f->dir[0] == '\0')
 		return;
-	snprintf(cmd, sizeof(cmd), "%s %s", script("freeradius-stop.sh"), f->dir);
+	snprintf(cmd, sizeof(cmd), "%s %s", aaa_test_script("freeradius-stop.sh"), f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "stop failed for %s\n", f->dir);
 	f->running = false;
@@ -153,28 +121,13 @@ static struct aaa_client *client_for(unsigned n, struct aaa_client_cfg *cfg_in)
 }
 
 /* Polls (sleeping on the sockets) until want results or limit_ms. */
-static void wait_results(struct aaa_client *c, unsigned want, uint64_t limit_ms)
-{
-	uint64_t end = now_ms() + limit_ms;
-	struct pollfd p[64];
-	int fds[64];
-	unsigned n;
-
-	while (rs.n < want && now_ms() < end) {
-		n = aaa_client_fds(c, fds, 64);
-		for (unsigned i = 0; i < n; i++)
-			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		poll(p, n, 10);
-		aaa_client_poll(c, now_ms(), collect, &rs);
-	}
-}
 
 static struct aaa_result *run_one(struct aaa_client *c, const struct aaa_access_req *req)
 {
 	unsigned before = rs.n;
 
-	cr_assert_eq(aaa_client_submit(c, req, (void *)1, now_ms()), 0);
-	wait_results(c, before + 1, 5000);
+	cr_assert_eq(aaa_client_submit(c, req, (void *)1, aaa_test_now_ms()), 0);
+	aaa_test_wait_results(c, &rs, before + 1, 5000);
 	cr_assert_eq(rs.n, before + 1, "no result");
 	return &rs.r[before];
 }
@@ -198,20 +151,6 @@ static void mn_side(const struct aaa_access_req *req, const char *pw, struct mip
 }
 
 /* A fresh MS-CHAPv2 exchange for nai with password pw. */
-static void make_req(struct aaa_access_req *req, const char *nai, const char *pw)
-{
-	struct mip_key nt;
-
-	memset(req, 0, sizeof(*req));
-	snprintf(req->nai, sizeof(req->nai), "%s", nai);
-	req->care_of = htonl(0xc6336409);
-	cr_assert_eq(getrandom(req->auth_challenge, 16, 0), 16);
-	cr_assert_eq(getrandom(req->peer_challenge, 16, 0), 16);
-	cr_assert_eq(mip_nt_password_hash(pw, strlen(pw), &nt), 0);
-	mip_generate_nt_response(req->auth_challenge, req->peer_challenge, req->nai,
-				 strlen(req->nai), &nt, req->nt_response);
-	mip_wipe(&nt, sizeof(nt));
-}
 
 static void check_spec_vector(const char *domain)
 {
@@ -259,7 +198,7 @@ Test(freeradius, wrong_password_rejected)
 	struct aaa_result *r;
 	struct aaa_client_counters k;
 
-	make_req(&req, vec_str(vec, "inputs", "nai"), "notClientPass");
+	aaa_test_make_req(&req, vec_str(vec, "inputs", "nai"), "notClientPass");
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_REJECT);
 	cr_assert_eq(r->reason, AAA_REASON_OK);
@@ -270,7 +209,7 @@ Test(freeradius, wrong_password_rejected)
 	cr_assert_eq(k.replies_valid, 1);
 	cr_assert_eq(k.replies_invalid, 0);
 	/* Unknown user too. */
-	make_req(&req, "nobody@example.net", "clientPass");
+	aaa_test_make_req(&req, "nobody@example.net", "clientPass");
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_REJECT);
 	aaa_client_destroy(c);
@@ -284,7 +223,7 @@ static void check_user(const char *nai, const char *pw, bool framed)
 	struct mip_key kpp;
 	char ar[42];
 
-	make_req(&req, nai, pw);
+	aaa_test_make_req(&req, nai, pw);
 	mn_side(&req, pw, &kpp, ar);
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_ACCEPT, "status %d reason %s", r->status,
@@ -335,13 +274,13 @@ Test(freeradius, failover_and_probe_recovery)
 	cfg.probe_timeout_ms = 100;
 	c = client_for(2, &cfg);
 
-	make_req(&req, "mnuser@example.net", "clientPass");
+	aaa_test_make_req(&req, "mnuser@example.net", "clientPass");
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_ACCEPT);
 	cr_assert_eq(r->server, 0);
 
 	fr_stop(&fr[0]);
-	make_req(&req, "mnuser@example.net", "clientPass");
+	aaa_test_make_req(&req, "mnuser@example.net", "clientPass");
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_ACCEPT);
 	cr_assert_eq(r->server, 1);
@@ -350,17 +289,17 @@ Test(freeradius, failover_and_probe_recovery)
 	cr_assert_eq(s0.marked_dead, 1);
 
 	cr_assert(fr_run(&fr[0], true), "restart on port %u", fr[0].port);
-	end = now_ms() + 5000;
+	end = aaa_test_now_ms() + 5000;
 	do {
-		wait_results(c, UINT32_MAX, 20);
+		aaa_test_wait_results(c, &rs, UINT32_MAX, 20);
 		cr_assert_eq(aaa_client_server_stats(c, 0, &s0), 0);
-	} while (s0.state != AAA_SERVER_ALIVE && now_ms() < end);
+	} while (s0.state != AAA_SERVER_ALIVE && aaa_test_now_ms() < end);
 	cr_assert_eq(s0.state, AAA_SERVER_ALIVE, "not recovered");
 	cr_assert_eq(s0.recovered, 1);
 	cr_assert_geq(s0.probes_sent, 1);
 	cr_assert_eq(s0.probes_ok, 1);
 
-	make_req(&req, "mnuser@example.net", "clientPass");
+	aaa_test_make_req(&req, "mnuser@example.net", "clientPass");
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_ACCEPT);
 	cr_assert_eq(r->server, 0);
@@ -389,21 +328,21 @@ Test(freeradius, window_of_requests)
 	uint64_t t0, end, ms;
 
 	for (unsigned i = 0; i < 16; i++)
-		make_req(&reqs[i], "mnuser@example.net", "clientPass");
-	t0 = now_ms();
+		aaa_test_make_req(&reqs[i], "mnuser@example.net", "clientPass");
+	t0 = aaa_test_now_ms();
 	end = t0 + 20000;
-	while (done_n < N && now_ms() < end) {
+	while (done_n < N && aaa_test_now_ms() < end) {
 		while (sent < N && sent - done_n < WINDOW) {
-			cr_assert_eq(aaa_client_submit(c, &reqs[sent % 16], NULL, now_ms()), 0);
+			cr_assert_eq(aaa_client_submit(c, &reqs[sent % 16], NULL, aaa_test_now_ms()), 0);
 			sent++;
 		}
 		n = aaa_client_fds(c, fds, 64);
 		for (unsigned i = 0; i < n; i++)
 			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 		poll(p, n, 10);
-		aaa_client_poll(c, now_ms(), count_done, NULL);
+		aaa_client_poll(c, aaa_test_now_ms(), count_done, NULL);
 	}
-	ms = now_ms() - t0;
+	ms = aaa_test_now_ms() - t0;
 	aaa_client_counters(c, &k);
 	aaa_client_server_stats(c, 0, &s);
 	cr_log_info("%lu accepts in %lu ms (%.0f/s), window %d, %lu retransmissions, "
@@ -423,20 +362,20 @@ Test(freeradius, window_of_requests)
 Test(freeradius, start_script_fails_on_busy_port)
 {
 	struct fr *f = &fr[1];
-	uint64_t t0 = now_ms();
+	uint64_t t0 = aaa_test_now_ms();
 	char path[128];
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/aaa-fr-XXXXXX");
 	cr_assert_not_null(mkdtemp(f->dir));
 	f->port = fr[0].port;
 	cr_assert_not(fr_run(f, true), "a second server on port %u", f->port);
-	cr_assert_lt(now_ms() - t0, 8000);
+	cr_assert_lt(aaa_test_now_ms() - t0, 8000);
 	/* The first one still answers. */
 	{
 		struct aaa_client *c = client_for(1, NULL);
 		struct aaa_access_req req;
 
-		make_req(&req, "mnuser@example.net", "clientPass");
+		aaa_test_make_req(&req, "mnuser@example.net", "clientPass");
 		cr_assert_eq(run_one(c, &req)->status, AAA_ACCEPT);
 		aaa_client_destroy(c);
 	}
@@ -455,7 +394,7 @@ Test(freeradius, request_without_ma_dropped)
 	struct pollfd p;
 	int len, fd;
 
-	make_req(&req, "mnuser@example.net", "clientPass");
+	aaa_test_make_req(&req, "mnuser@example.net", "clientPass");
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	a.sin_port = htons(fr[0].port);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);

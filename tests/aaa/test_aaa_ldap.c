@@ -39,39 +39,6 @@ static char rand_user[64];
 static char rand_pass[64];
 static struct results rs;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint16_t free_port(int type)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, type, 0);
-
-	cr_assert(fd >= 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-static const char *script(const char *name)
-{
-	static char path[2][1024];
-	static int which;
-	const char *root = getenv("MIP_SOURCE_ROOT");
-
-	which ^= 1;
-	snprintf(path[which], sizeof(path[which]), "%s/scripts/%s", root ? root : ".", name);
-	return path[which];
-}
-
 static bool run_ok(const char *cmd)
 {
 	int status = system(cmd);
@@ -91,9 +58,9 @@ static bool ldap_run(bool keep_port)
 	char cmd[2048];
 
 	if (!keep_port)
-		ldap.port = free_port(SOCK_STREAM);
+		ldap.port = aaa_test_free_port(SOCK_STREAM);
 	snprintf(cmd, sizeof(cmd), "%s %s %u --users %s --watch %d >/dev/null",
-		 script("slapd-start.sh"), ldap.dir, ldap.port, users_path, (int)getpid());
+		 aaa_test_script("slapd-start.sh"), ldap.dir, ldap.port, users_path, (int)getpid());
 	ldap.running = run_ok(cmd);
 	return ldap.running;
 }
@@ -103,11 +70,11 @@ static bool fr_run(struct inst *f, uint16_t ldap_port, const char *pwfile)
 {
 	char cmd[2048];
 
-	f->port = free_port(SOCK_DGRAM);
+	f->port = aaa_test_free_port(SOCK_DGRAM);
 	snprintf(cmd, sizeof(cmd),
 		 "%s %s %u --secret-file %s --watch %d --ldap ldap://127.0.0.1:%u/ "
 		 "--ldap-password-file %s >/dev/null 2>&1",
-		 script("freeradius-start.sh"), f->dir, f->port, secret_path, (int)getpid(),
+		 aaa_test_script("freeradius-start.sh"), f->dir, f->port, secret_path, (int)getpid(),
 		 ldap_port, pwfile);
 	f->running = run_ok(cmd);
 	return f->running;
@@ -124,7 +91,7 @@ static void stop(struct inst *in, const char *stop_script)
 
 	if (in->dir[0] == '\0')
 		return;
-	snprintf(cmd, sizeof(cmd), "%s %s", script(stop_script), in->dir);
+	snprintf(cmd, sizeof(cmd), "%s %s", aaa_test_script(stop_script), in->dir);
 	if (!run_ok(cmd))
 		fprintf(stderr, "%s failed for %s\n", stop_script, in->dir);
 	in->running = false;
@@ -219,47 +186,18 @@ static struct aaa_client *client_for(uint16_t port, const struct aaa_client_cfg 
 }
 
 /* Polls (sleeping on the sockets) until want results or limit_ms. */
-static void wait_results(struct aaa_client *c, unsigned want, uint64_t limit_ms)
-{
-	uint64_t end = now_ms() + limit_ms;
-	struct pollfd p[64];
-	int fds[64];
-	unsigned n;
-
-	while (rs.n < want && now_ms() < end) {
-		n = aaa_client_fds(c, fds, 64);
-		for (unsigned i = 0; i < n; i++)
-			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		poll(p, n, 10);
-		aaa_client_poll(c, now_ms(), collect, &rs);
-	}
-}
 
 static struct aaa_result *run_one(struct aaa_client *c, const struct aaa_access_req *req)
 {
 	unsigned before = rs.n;
 
-	cr_assert_eq(aaa_client_submit(c, req, (void *)1, now_ms()), 0);
-	wait_results(c, before + 1, 5000);
+	cr_assert_eq(aaa_client_submit(c, req, (void *)1, aaa_test_now_ms()), 0);
+	aaa_test_wait_results(c, &rs, before + 1, 5000);
 	cr_assert_eq(rs.n, before + 1, "no result");
 	return &rs.r[before];
 }
 
 /* A fresh MS-CHAPv2 exchange for nai with password pw (the MN's side). */
-static void make_req(struct aaa_access_req *req, const char *nai, const char *pw)
-{
-	struct mip_key nt;
-
-	memset(req, 0, sizeof(*req));
-	snprintf(req->nai, sizeof(req->nai), "%s", nai);
-	req->care_of = htonl(0xc6336409);
-	cr_assert_eq(getrandom(req->auth_challenge, 16, 0), 16);
-	cr_assert_eq(getrandom(req->peer_challenge, 16, 0), 16);
-	cr_assert_eq(mip_nt_password_hash(pw, strlen(pw), &nt), 0);
-	mip_generate_nt_response(req->auth_challenge, req->peer_challenge, req->nai,
-				 strlen(req->nai), &nt, req->nt_response);
-	mip_wipe(&nt, sizeof(nt));
-}
 
 /*
  * An accepted exchange for nai/pw (DOMAIN\ when domain is not empty): k''
@@ -275,7 +213,7 @@ static void check_accept(uint16_t port, const char *nai, const char *pw, const c
 	struct mip_key nt, k2;
 	char ar[42];
 
-	make_req(&req, nai, pw);
+	aaa_test_make_req(&req, nai, pw);
 	snprintf(req.domain, sizeof(req.domain), "%s", domain);
 	cr_assert_eq(mip_nt_password_hash(pw, strlen(pw), &nt), 0);
 	mip_k2_from_nt_hash(&nt, req.nt_response, &k2);
@@ -307,17 +245,17 @@ static void check_reject(uint16_t port, const char *nai, const char *pw, uint64_
 	struct aaa_client_counters k;
 	struct aaa_access_req req;
 	struct aaa_result *r;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = aaa_test_now_ms();
 
-	make_req(&req, nai, pw);
+	aaa_test_make_req(&req, nai, pw);
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_REJECT, "%s: status %d reason %s", nai, r->status,
 		     aaa_reason_name(r->reason));
 	cr_assert_eq(r->reason, AAA_REASON_OK);
 	cr_assert_eq(r->server, 0);
 	cr_assert_not(r->reply.has_recv_key);
-	cr_assert_lt(now_ms() - t0, limit_ms, "reject after %lu ms",
-		     (unsigned long)(now_ms() - t0));
+	cr_assert_lt(aaa_test_now_ms() - t0, limit_ms, "reject after %lu ms",
+		     (unsigned long)(aaa_test_now_ms() - t0));
 	aaa_client_counters(c, &k);
 	cr_assert_eq(k.rejects, 1);
 	cr_assert_eq(k.accepts, 0);
@@ -392,7 +330,7 @@ Test(ldap, directory_down_rejects_then_recovers)
 
 		aaa_client_cfg_defaults(&cfg);
 		c = client_for(fr.port, &cfg);
-		make_req(&req, LDAP_USER, LDAP_PASS);
+		aaa_test_make_req(&req, LDAP_USER, LDAP_PASS);
 		r = run_one(c, &req);
 		cr_assert_eq(r->status, AAA_REJECT);
 		aaa_client_counters(c, &k);
@@ -404,14 +342,14 @@ Test(ldap, directory_down_rejects_then_recovers)
 	cr_assert(ldap_run(true), "slapd restart on port %u", ldap.port);
 	/* The module waits retry_delay (1 s) before it reconnects. */
 	c = client_for(fr.port, NULL);
-	end = now_ms() + 5000;
+	end = aaa_test_now_ms() + 5000;
 	do {
-		make_req(&req, LDAP_USER, LDAP_PASS);
+		aaa_test_make_req(&req, LDAP_USER, LDAP_PASS);
 		r = run_one(c, &req);
 		if (r->status == AAA_ACCEPT)
 			break;
 		usleep(200 * 1000);
-	} while (now_ms() < end);
+	} while (aaa_test_now_ms() < end);
 	cr_assert_eq(r->status, AAA_ACCEPT, "no accept after slapd came back");
 	aaa_client_destroy(c);
 	check_accept(fr.port, LDAP_USER, LDAP_PASS, "");
@@ -439,16 +377,16 @@ static bool pid_running(int pid)
 Test(ldap, freeradius_start_needs_the_directory)
 {
 	char bad_pw[64], pid_path[128], pw[128];
-	uint64_t t0 = now_ms();
+	uint64_t t0 = aaa_test_now_ms();
 
 	new_dir(&fr2, "/tmp/aaa-fr-XXXXXX");
 	ldap_pwfile(pw);
-	cr_assert_not(fr_run(&fr2, free_port(SOCK_STREAM), pw), "started against no directory");
+	cr_assert_not(fr_run(&fr2, aaa_test_free_port(SOCK_STREAM), pw), "started against no directory");
 	snprintf(pid_path, sizeof(pid_path), "%s/server.pid", fr2.dir);
 	write_temp(bad_pw, "0123456789abcdef0123456789abcdef");
 	cr_assert_not(fr_run(&fr2, ldap.port, bad_pw), "started with a wrong bind password");
 	unlink(bad_pw);
-	cr_assert_lt(now_ms() - t0, 12000);
+	cr_assert_lt(aaa_test_now_ms() - t0, 12000);
 	/* Nothing of it left running: its pid (if any) is gone. */
 	{
 		FILE *f = fopen(pid_path, "r");
@@ -520,21 +458,21 @@ Test(ldap, window_of_requests)
 	uint64_t t0, end, ms;
 
 	for (unsigned i = 0; i < 16; i++)
-		make_req(&reqs[i], LDAP_USER, LDAP_PASS);
-	t0 = now_ms();
+		aaa_test_make_req(&reqs[i], LDAP_USER, LDAP_PASS);
+	t0 = aaa_test_now_ms();
 	end = t0 + 20000;
-	while (done_n < N && now_ms() < end) {
+	while (done_n < N && aaa_test_now_ms() < end) {
 		while (sent < N && sent - done_n < WINDOW) {
-			cr_assert_eq(aaa_client_submit(c, &reqs[sent % 16], NULL, now_ms()), 0);
+			cr_assert_eq(aaa_client_submit(c, &reqs[sent % 16], NULL, aaa_test_now_ms()), 0);
 			sent++;
 		}
 		n = aaa_client_fds(c, fds, 64);
 		for (unsigned i = 0; i < n; i++)
 			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 		poll(p, n, 10);
-		aaa_client_poll(c, now_ms(), count_done, NULL);
+		aaa_client_poll(c, aaa_test_now_ms(), count_done, NULL);
 	}
-	ms = now_ms() - t0;
+	ms = aaa_test_now_ms() - t0;
 	aaa_client_counters(c, &k);
 	aaa_client_server_stats(c, 0, &s);
 	cr_log_info("ldap: %lu accepts in %lu ms (%.0f/s), window %d, %lu retransmissions, "
@@ -578,7 +516,7 @@ static void script_teardown(void)
 
 	if (script_dir[0] == '\0')
 		return;
-	snprintf(cmd, sizeof(cmd), "%s %s; rm -rf '%s'", script("slapd-stop.sh"), script_dir,
+	snprintf(cmd, sizeof(cmd), "%s %s; rm -rf '%s'", aaa_test_script("slapd-stop.sh"), script_dir,
 		 script_dir);
 	if (!run_ok(cmd))
 		fprintf(stderr, "could not clean %s\n", script_dir);
@@ -592,7 +530,7 @@ static int slapd_start_status(uint16_t port, const char *args)
 	char cmd[2048];
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "%s %s %u %s >/dev/null 2>%s/err", script("slapd-start.sh"),
+	snprintf(cmd, sizeof(cmd), "%s %s %u %s >/dev/null 2>%s/err", aaa_test_script("slapd-start.sh"),
 		 script_dir, port, args, script_dir);
 	status = system(cmd);
 	cr_assert(WIFEXITED(status));
@@ -624,7 +562,7 @@ Test(slapd_script, bad_users_refused)
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_temp(users, bad[i].content);
 		snprintf(args, sizeof(args), "--users %s", users);
-		cr_assert_eq(slapd_start_status(free_port(SOCK_STREAM), args), 1, "case %u", i);
+		cr_assert_eq(slapd_start_status(aaa_test_free_port(SOCK_STREAM), args), 1, "case %u", i);
 		unlink(users);
 		cr_assert(err_has(bad[i].error), "case %u: no '%s' on stderr", i, bad[i].error);
 		snprintf(path, sizeof(path), "%s/server.pid", script_dir);
@@ -650,9 +588,9 @@ Test(slapd_script, busy_port_fails_bounded)
 	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	cr_assert_eq(listen(fd, 8), 0);
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	t0 = now_ms();
+	t0 = aaa_test_now_ms();
 	cr_assert_eq(slapd_start_status(ntohs(a.sin_port), ""), 1);
-	cr_assert_lt(now_ms() - t0, 8000);
+	cr_assert_lt(aaa_test_now_ms() - t0, 8000);
 	cr_assert(err_has("slapd exited"));
 	/* Still listening: a connection is accepted into its backlog. */
 	{

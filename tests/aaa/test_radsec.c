@@ -32,38 +32,6 @@ static char pki[64], pki_other[64];
 static json_t *vec;
 static struct results rs;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint16_t free_port(int type)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, type, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-static const char *script(const char *name)
-{
-	static char path[2][1024];
-	static int which;
-	const char *root = getenv("MIP_SOURCE_ROOT");
-
-	which ^= 1;
-	snprintf(path[which], sizeof(path[which]), "%s/scripts/%s", root ? root : ".", name);
-	return path[which];
-}
-
 static void run(const char *cmd)
 {
 	int status = system(cmd);
@@ -78,7 +46,7 @@ static void make_pki_ip(char dir[64], const char *ip)
 
 	snprintf(dir, 64, "/tmp/aaa-pki-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "%s %s --ip %s", script("radsec-certs.sh"), dir, ip);
+	snprintf(cmd, sizeof(cmd), "%s %s --ip %s", aaa_test_script("radsec-certs.sh"), dir, ip);
 	run(cmd);
 }
 
@@ -93,12 +61,12 @@ static bool fr_run(struct fr *f, bool keep_port)
 	int status;
 
 	if (!keep_port) {
-		f->port = free_port(SOCK_DGRAM);
-		f->tls_port = free_port(SOCK_STREAM);
+		f->port = aaa_test_free_port(SOCK_DGRAM);
+		f->tls_port = aaa_test_free_port(SOCK_STREAM);
 	}
 	snprintf(cmd, sizeof(cmd),
 		 "%s %s %u --secret-file %s --watch %d --tls %s --tls-port %u >/dev/null",
-		 script("freeradius-start.sh"), f->dir, f->port, secret_path, (int)getpid(), pki,
+		 aaa_test_script("freeradius-start.sh"), f->dir, f->port, secret_path, (int)getpid(), pki,
 		 f->tls_port);
 	status = system(cmd);
 	f->running = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -111,7 +79,7 @@ static void fr_stop(struct fr *f)
 
 	if (f->dir[0] == '\0')
 		return;
-	snprintf(cmd, sizeof(cmd), "%s %s", script("freeradius-stop.sh"), f->dir);
+	snprintf(cmd, sizeof(cmd), "%s %s", aaa_test_script("freeradius-stop.sh"), f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "stop failed for %s\n", f->dir);
 	f->running = false;
@@ -198,31 +166,13 @@ static struct aaa_client *tls_client(uint16_t port, const char *ca_dir, bool cli
 }
 
 /* Polls (sleeping on the client's fds, bounded by its deadline) until want results or limit_ms. */
-static void wait_results(struct aaa_client *c, unsigned want, uint64_t limit_ms)
-{
-	uint64_t end = now_ms() + limit_ms;
-	struct pollfd p[64];
-	int fds[64];
-	unsigned n;
-
-	while (rs.n < want && now_ms() < end) {
-		uint64_t d = aaa_client_next_deadline(c), t = now_ms();
-		int ms = d <= t ? 0 : (d - t > 10 ? 10 : (int)(d - t));
-
-		n = aaa_client_fds(c, fds, 64);
-		for (unsigned i = 0; i < n; i++)
-			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		poll(p, n, ms);
-		aaa_client_poll(c, now_ms(), collect, &rs);
-	}
-}
 
 static struct aaa_result *run_one(struct aaa_client *c, const struct aaa_access_req *req)
 {
 	unsigned before = rs.n;
 
-	cr_assert_eq(aaa_client_submit(c, req, (void *)1, now_ms()), 0);
-	wait_results(c, before + 1, 8000);
+	cr_assert_eq(aaa_client_submit(c, req, (void *)1, aaa_test_now_ms()), 0);
+	aaa_test_wait_results(c, &rs, before + 1, 8000);
 	if (rs.n != before + 1) {
 		struct radsec_counters t;
 		struct aaa_server_stats s;
@@ -245,21 +195,6 @@ static struct radsec_counters tls_stats(struct aaa_client *c, const char **why)
 
 	cr_assert_eq(aaa_client_server_tls_stats(c, 0, &k, why), 0);
 	return k;
-}
-
-static void make_req(struct aaa_access_req *req, const char *nai, const char *pw)
-{
-	struct mip_key nt;
-
-	memset(req, 0, sizeof(*req));
-	snprintf(req->nai, sizeof(req->nai), "%s", nai);
-	req->care_of = htonl(0xc6336409);
-	cr_assert_eq(getrandom(req->auth_challenge, 16, 0), 16);
-	cr_assert_eq(getrandom(req->peer_challenge, 16, 0), 16);
-	cr_assert_eq(mip_nt_password_hash(pw, strlen(pw), &nt), 0);
-	mip_generate_nt_response(req->auth_challenge, req->peer_challenge, req->nai,
-				 strlen(req->nai), &nt, req->nt_response);
-	mip_wipe(&nt, sizeof(nt));
 }
 
 static void check_spec_accept(struct aaa_client *c)
@@ -337,7 +272,7 @@ Test(radsec, reject)
 	struct aaa_client_counters k;
 	struct aaa_result *r;
 
-	make_req(&req, vec_str(vec, "inputs", "nai"), "notClientPass");
+	aaa_test_make_req(&req, vec_str(vec, "inputs", "nai"), "notClientPass");
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_REJECT);
 	cr_assert_eq(r->reason, AAA_REASON_OK);
@@ -363,11 +298,11 @@ Test(radsec, wrong_ca_handshake_fails)
 	make_pki(pki_other);
 	c = tls_client(fr.tls_port, pki_other, true, NULL, NULL);
 	vec_access_req(vec, &req);
-	t0 = now_ms();
+	t0 = aaa_test_now_ms();
 	r = run_one(c, &req);
 	cr_assert_eq(r->status, AAA_TIMEOUT);
 	/* The failed connection ends the try at once, not after 1.75 s. */
-	cr_assert_lt(now_ms() - t0, 1500);
+	cr_assert_lt(aaa_test_now_ms() - t0, 1500);
 	aaa_client_counters(c, &k);
 	cr_assert_eq(k.accepts, 0);
 	cr_assert_eq(k.replies_valid, 0);
@@ -404,14 +339,14 @@ Test(radsec, no_client_certificate_refused)
 static bool wait_tls(struct aaa_client *c, bool (*pred)(const struct radsec_counters *),
 		     uint64_t limit_ms)
 {
-	uint64_t end = now_ms() + limit_ms;
+	uint64_t end = aaa_test_now_ms() + limit_ms;
 
-	while (now_ms() < end) {
+	while (aaa_test_now_ms() < end) {
 		struct radsec_counters t = tls_stats(c, NULL);
 
 		if (pred(&t))
 			return true;
-		wait_results(c, rs.n + 1, 20);
+		aaa_test_wait_results(c, &rs, rs.n + 1, 20);
 	}
 	return false;
 }
@@ -450,7 +385,7 @@ Test(radsec, watchdog_keeps_idle_connection)
 	wd_timeout_ms = 500;
 	c = tls_client(fr.tls_port, pki, true, NULL, NULL);
 	check_spec_accept(c);
-	wait_results(c, rs.n + 1, 800);	/* idle: nothing submitted */
+	aaa_test_wait_results(c, &rs, rs.n + 1, 800);	/* idle: nothing submitted */
 	cr_assert_eq(aaa_client_server_stats(c, 0, &s), 0);
 	cr_assert_geq(s.probes_sent, 3, "watchdogs sent %lu", (unsigned long)s.probes_sent);
 	cr_assert_geq(s.probes_ok + 1, s.probes_sent);
@@ -668,7 +603,7 @@ TestSuite(radsec_stream, .init = fake_setup, .fini = fake_teardown, .timeout = 3
 
 static void some_req(struct aaa_access_req *req, unsigned i)
 {
-	make_req(req, "mnuser@example.net", "clientPass");
+	aaa_test_make_req(req, "mnuser@example.net", "clientPass");
 	req->home_addr = htonl(0x0a010000 + i);
 }
 
@@ -684,9 +619,9 @@ Test(radsec_stream, record_split_across_reads)
 	c = tls_client(f.port, pki, true, NULL, secret_path);
 	for (unsigned i = 0; i < 2; i++) {
 		some_req(&req, i);
-		cr_assert_eq(aaa_client_submit(c, &req, (void *)(uintptr_t)(i + 1), now_ms()), 0);
+		cr_assert_eq(aaa_client_submit(c, &req, (void *)(uintptr_t)(i + 1), aaa_test_now_ms()), 0);
 	}
-	wait_results(c, 2, 5000);
+	aaa_test_wait_results(c, &rs, 2, 5000);
 	cr_assert_eq(rs.n, 2);
 	for (unsigned i = 0; i < 2; i++) {
 		cr_assert_eq(rs.r[i].status, AAA_ACCEPT, "status %d reason %s", rs.r[i].status,
@@ -712,8 +647,8 @@ Test(radsec_stream, forged_reply_discarded)
 	fake_start(&f, FAKE_FORGED_FIRST);
 	c = tls_client(f.port, pki, true, NULL, secret_path);
 	some_req(&req, 0);
-	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, now_ms()), 0);
-	wait_results(c, 1, 5000);
+	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, aaa_test_now_ms()), 0);
+	aaa_test_wait_results(c, &rs, 1, 5000);
 	cr_assert_eq(rs.n, 1);
 	cr_assert_eq(rs.r[0].status, AAA_ACCEPT);
 	aaa_client_counters(c, &k);
@@ -738,8 +673,8 @@ Test(radsec_stream, bad_length_closes_connection)
 	fake_start(&f, FAKE_BAD_LENGTH);
 	c = tls_client(f.port, pki, true, NULL, secret_path);
 	some_req(&req, 0);
-	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, now_ms()), 0);
-	wait_results(c, 1, 5000);
+	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, aaa_test_now_ms()), 0);
+	aaa_test_wait_results(c, &rs, 1, 5000);
 	cr_assert_eq(rs.n, 1);
 	cr_assert_eq(rs.r[0].status, AAA_TIMEOUT);
 	t = tls_stats(c, NULL);
@@ -761,22 +696,22 @@ static double window(struct aaa_client *c, unsigned total, unsigned inflight, ui
 
 	cr_assert_leq(total, RESULTS_MAX);
 	for (unsigned i = 0; i < 16; i++)
-		make_req(&reqs[i], "mnuser@example.net", "clientPass");
+		aaa_test_make_req(&reqs[i], "mnuser@example.net", "clientPass");
 	rs.n = 0;
-	t0 = now_ms();
-	while (rs.n < total && now_ms() - t0 < 30000) {
+	t0 = aaa_test_now_ms();
+	while (rs.n < total && aaa_test_now_ms() - t0 < 30000) {
 		while (sent < total && sent - rs.n < inflight) {
-			cr_assert_eq(aaa_client_submit(c, &reqs[sent % 16], (void *)1, now_ms()), 0);
+			cr_assert_eq(aaa_client_submit(c, &reqs[sent % 16], (void *)1, aaa_test_now_ms()), 0);
 			sent++;
 		}
-		wait_results(c, rs.n + 1, 20);
+		aaa_test_wait_results(c, &rs, rs.n + 1, 20);
 	}
 	cr_assert_eq(rs.n, total);
 	cr_assert_eq(count_status(&rs, AAA_ACCEPT), total);
 	*max_ms = 0;
 	for (unsigned i = 0; i < rs.n; i++)
 		*max_ms = rs.r[i].latency_ms > *max_ms ? rs.r[i].latency_ms : *max_ms;
-	return (double)(now_ms() - t0);
+	return (double)(aaa_test_now_ms() - t0);
 }
 
 Test(radsec, window_of_requests_against_udp)
@@ -842,8 +777,8 @@ Test(radsec_stream, ip_address_checked)
 	fake_start_pki(&f, FAKE_SILENT, pki_other);
 	c = tls_client(f.port, pki_other, true, NULL, secret_path);
 	some_req(&req, 0);
-	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, now_ms()), 0);
-	wait_results(c, 1, 5000);
+	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, aaa_test_now_ms()), 0);
+	aaa_test_wait_results(c, &rs, 1, 5000);
 	cr_assert_eq(rs.n, 1);
 	cr_assert_eq(rs.r[0].status, AAA_TIMEOUT);
 	t = tls_stats(c, &why);
