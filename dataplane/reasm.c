@@ -53,14 +53,15 @@ struct rte_mbuf *mipha_reasm(struct mipha_worker *w, struct rte_mbuf *m)
 	if (r == NULL)
 		return NULL;
 	mipha_cnt_inc(&w->cnt, MIPHA_CNT_REASM_DATAGRAMS);
-	/* the stages after this one read single buffers */
+	/*
+	 * The stages after this one read single buffers. The outer header's
+	 * checksum is left stale (DPDK rewrote its length and offset): it was
+	 * checked on every fragment, and decapsulation removes that header.
+	 */
 	if (r->nb_segs > 1 && rte_pktmbuf_linearize(r) != 0) {
 		mipha_drop(w, r, MIPHA_CNT_DROP_REASM_TOO_BIG);
 		return NULL;
 	}
-	ip = mipha_pkt_ip(r);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
 	return r;
 }
 

@@ -231,7 +231,7 @@ void mipha_reasm_fini(struct mipha_worker *w);
 /*
  * An IP-in-IP fragment to an HA address: NULL while its datagram is
  * incomplete (held; or freed later, when stale or bad), else the whole
- * datagram in one buffer, outer header rewritten, for decapsulation.
+ * datagram in one buffer (outer length and offset rewritten), for decapsulation.
  */
 struct rte_mbuf *mipha_reasm(struct mipha_worker *w, struct rte_mbuf *m);
 /* Frees fragments the table let go of (timed out, duplicates, overflow). */
