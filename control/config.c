@@ -508,6 +508,7 @@ static const struct key_def aaa_keys[] = {
 	KEY("tls_ca_file", false, parse_path, struct mipha_cfg_aaa, tls_ca_file, 0, 0),
 	KEY("tls_cert_file", false, parse_path, struct mipha_cfg_aaa, tls_cert_file, 0, 0),
 	KEY("tls_key_file", false, parse_path, struct mipha_cfg_aaa, tls_key_file, 0, 0),
+	KEY("tls_crl_file", false, parse_path, struct mipha_cfg_aaa, tls_crl_file, 0, 0),
 	KEY("tls_server_name", false, parse_dns_name, struct mipha_cfg_aaa, tls_server_name, 0, 0),
 	{ .name = NULL },
 };
@@ -716,9 +717,9 @@ static int aaa_check_transports(const struct cfg_ctx *c, const struct mipha_cfg_
 		return cfg_error(c, "aaa", NULL, "missing key 'secret_file'");
 	if (!tls) {
 		static const char *const keys[] = { "tls_ca_file", "tls_cert_file", "tls_key_file",
-						    "tls_server_name" };
+						    "tls_crl_file", "tls_server_name" };
 
-		for (unsigned int k = 0; k < 4; k++)
+		for (unsigned int k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			if (mipha_cfg_index_line(c->idx, "aaa", keys[k]) != 0)
 				return cfg_error(c, "aaa", keys[k], "without a tls:// server");
 		return 0;
@@ -730,7 +731,8 @@ static int aaa_check_transports(const struct cfg_ctx *c, const struct mipha_cfg_
 		return cfg_error(c, "aaa", "tls_key_file", "without tls_cert_file");
 	if (aaa_check_file(c, "tls_ca_file", a->tls_ca_file) != 0 ||
 	    aaa_check_file(c, "tls_cert_file", a->tls_cert_file) != 0 ||
-	    aaa_check_file(c, "tls_key_file", a->tls_key_file) != 0)
+	    aaa_check_file(c, "tls_key_file", a->tls_key_file) != 0 ||
+	    aaa_check_file(c, "tls_crl_file", a->tls_crl_file) != 0)
 		return -1;
 	return 0;
 }

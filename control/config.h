@@ -99,6 +99,7 @@ struct mipha_cfg_aaa {
 	char tls_ca_file[MIPHA_CFG_PATH_LEN];
 	char tls_cert_file[MIPHA_CFG_PATH_LEN];
 	char tls_key_file[MIPHA_CFG_PATH_LEN];
+	char tls_crl_file[MIPHA_CFG_PATH_LEN];	/* "": no revocation check */
 	char tls_server_name[MIPHA_CFG_DNS_NAME_LEN];
 	unsigned int line;		/* of its section header */
 };

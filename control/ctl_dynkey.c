@@ -534,6 +534,7 @@ static int aaa_cfg(const struct mipha_config *cfg, struct aaa_client_cfg *ac)
 	ac->tls.ca_file = a->tls_ca_file;
 	ac->tls.cert_file = a->tls_cert_file;
 	ac->tls.key_file = a->tls_key_file;
+	ac->tls.crl_file = a->tls_crl_file;
 	ac->tls_server_name = a->tls_server_name;
 	return 0;
 }

@@ -8,6 +8,8 @@
 #                           (default radius.example.net), IP SAN ADDR
 #                           (default 127.0.0.1), serverAuth
 #   client.pem client.key   the HA's certificate (CN mipha-ha), clientAuth
+#   crl.pem                 the CA's CRL, nothing revoked
+#   crl-revoked.pem         the CA's CRL revoking server.pem
 #
 # EC P-256 keys, mode 0600, never printed. Each run makes a new CA, so two
 # runs give two CAs that do not trust each other (the wrong-CA tests). For
@@ -75,6 +77,25 @@ EOF
 leaf server "$name" server.ext
 leaf client mipha-ha client.ext
 rm -f server.ext client.ext ca.srl
+
+# CRLs: `openssl ca` keeps its state in a small database (removed after).
+cat >ca.cnf <<EOF
+[ca]
+default_ca = test_ca
+[test_ca]
+database = index.txt
+crlnumber = crlnumber
+certificate = ca.pem
+private_key = ca.key
+default_md = sha256
+default_crl_days = $days
+EOF
+: >index.txt
+echo 01 >crlnumber
+openssl ca -config ca.cnf -gencrl -out crl.pem 2>/dev/null
+openssl ca -config ca.cnf -revoke server.pem -crl_reason keyCompromise 2>/dev/null
+openssl ca -config ca.cnf -gencrl -out crl-revoked.pem 2>/dev/null
+rm -f ca.cnf index.txt* crlnumber*
 chmod 600 ./*.key
 # FreeRADIUS drops no privileges here (root); the certificates are public.
 chmod 644 ./*.pem

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -36,6 +38,10 @@ const unsigned radsec_counter_count =
 struct radsec_ctx {
 	SSL_CTX *ssl;
 	BIO_METHOD *bio;
+	char *ca_file;		/* copies, for a CRL reload */
+	char *crl_file;		/* NULL: no revocation check */
+	struct stat crl_st;	/* of the CRL file last read (or refused) */
+	char crl_error[160];	/* why the last reload was refused, "" when it was not */
 };
 
 struct radsec_conn {
@@ -114,6 +120,99 @@ static void why_ssl(char *why, size_t len, const char *what, const char *file)
 	ERR_clear_error();
 }
 
+/* Did the file change since st (another inode, size or modification time)? */
+static bool file_changed(const struct stat *st, const struct stat *now)
+{
+	return st->st_ino != now->st_ino || st->st_dev != now->st_dev ||
+	       st->st_size != now->st_size || st->st_mtim.tv_sec != now->st_mtim.tv_sec ||
+	       st->st_mtim.tv_nsec != now->st_mtim.tv_nsec;
+}
+
+/*
+ * A certificate store for verifying servers: the CAs of ca_file and every
+ * CRL of crl_file, checked for the server's certificate (X509_V_FLAG_CRL_CHECK:
+ * its issuer's CRL must be there and current). NULL with why set.
+ */
+static X509_STORE *store_build(const char *ca_file, const char *crl_file, char *why,
+			       size_t why_len)
+{
+	X509_STORE *st = X509_STORE_new();
+	X509_CRL *crl;
+	unsigned int n = 0;
+	BIO *in;
+
+	if (st == NULL) {
+		snprintf(why, why_len, "out of memory");
+		return NULL;
+	}
+	ERR_clear_error();
+	if (X509_STORE_load_file(st, ca_file) != 1) {
+		why_ssl(why, why_len, "CA file", ca_file);
+		goto fail;
+	}
+	in = BIO_new_file(crl_file, "r");
+	if (in == NULL) {
+		why_ssl(why, why_len, "CRL file", crl_file);
+		goto fail;
+	}
+	while ((crl = PEM_read_bio_X509_CRL(in, NULL, NULL, NULL)) != NULL) {
+		int ok = X509_STORE_add_crl(st, crl);
+
+		X509_CRL_free(crl);
+		if (ok != 1) {
+			BIO_free(in);
+			why_ssl(why, why_len, "CRL file", crl_file);
+			goto fail;
+		}
+		n++;
+	}
+	BIO_free(in);
+	/* The loop ends on "no start line" after the last CRL: not an error then. */
+	if (n == 0) {
+		snprintf(why, why_len, "CRL file %s: no PEM X509 CRL in it", crl_file);
+		goto fail;
+	}
+	ERR_clear_error();
+	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
+	return st;
+fail:
+	ERR_clear_error();
+	X509_STORE_free(st);
+	return NULL;
+}
+
+/*
+ * Before a handshake: when the CRL file changed, verify with its CRLs from
+ * now on. A file that cannot be used keeps the store in use (1 = changed and
+ * read, -1 = changed and refused, 0 = unchanged).
+ */
+static int crl_refresh(struct radsec_ctx *x)
+{
+	struct stat now;
+	X509_STORE *st;
+
+	if (x->crl_file == NULL)
+		return 0;
+	if (stat(x->crl_file, &now) != 0) {
+		/* Gone (being replaced?): keep what we have, say so once. */
+		if (x->crl_st.st_ino == 0)
+			return 0;
+		memset(&x->crl_st, 0, sizeof(x->crl_st));
+		snprintf(x->crl_error, sizeof(x->crl_error), "CRL file %s: %s", x->crl_file,
+			 strerror(errno));
+		return -1;
+	}
+	if (!file_changed(&x->crl_st, &now))
+		return 0;
+	x->crl_st = now;
+	st = store_build(x->ca_file, x->crl_file, x->crl_error, sizeof(x->crl_error));
+	if (st == NULL)
+		return -1;
+	SSL_CTX_set_cert_store(x->ssl, st);	/* frees the old store */
+	x->crl_error[0] = '\0';
+	return 1;
+}
+
 struct radsec_ctx *radsec_ctx_create(const struct radsec_tls_cfg *cfg, int *error, char *why,
 				     size_t why_len)
 {
@@ -150,6 +249,25 @@ struct radsec_ctx *radsec_ctx_create(const struct radsec_tls_cfg *cfg, int *erro
 		why_ssl(why, why_len, "CA file", cfg->ca_file);
 		goto fail;
 	}
+	if (cfg->crl_file != NULL && cfg->crl_file[0] != '\0') {
+		x->ca_file = strdup(cfg->ca_file);
+		x->crl_file = strdup(cfg->crl_file);
+		if (x->ca_file == NULL || x->crl_file == NULL) {
+			snprintf(why, why_len, "out of memory");
+			*error = -ENOMEM;
+			goto fail;
+		}
+		/* Read now, so a bad file is refused at start with its reason. */
+		if (stat(x->crl_file, &x->crl_st) != 0) {
+			snprintf(why, why_len, "CRL file %s: %s", x->crl_file, strerror(errno));
+			goto fail;
+		}
+		memset(&x->crl_st, 0, sizeof(x->crl_st));
+		if (crl_refresh(x) != 1) {
+			snprintf(why, why_len, "%s", x->crl_error);
+			goto fail;
+		}
+	}
 	if (cfg->cert_file != NULL && cfg->cert_file[0] != '\0') {
 		const char *key = cfg->key_file != NULL && cfg->key_file[0] != '\0' ? cfg->key_file
 										  : cfg->cert_file;
@@ -185,6 +303,8 @@ void radsec_ctx_destroy(struct radsec_ctx *x)
 	SSL_CTX_free(x->ssl);
 	if (x->bio != NULL)
 		BIO_meth_free(x->bio);
+	free(x->ca_file);
+	free(x->crl_file);
 	free(x);
 }
 
@@ -326,6 +446,16 @@ static void handshake_start(struct radsec_conn *c, uint64_t now)
 {
 	BIO *bio;
 
+	switch (crl_refresh(c->ctx)) {
+	case 1:
+		c->ctr.crl_reloads++;
+		break;
+	case -1:
+		c->ctr.crl_reload_failures++;
+		break;
+	default:
+		break;
+	}
 	c->ssl = SSL_new(c->ctx->ssl);
 	bio = BIO_new(c->ctx->bio);
 	if (c->ssl == NULL || bio == NULL) {
@@ -623,6 +753,9 @@ uint64_t radsec_conn_last_rx(const struct radsec_conn *c)
 
 const char *radsec_conn_last_error(const struct radsec_conn *c)
 {
+	/* A refused CRL reload stays visible while the connection works. */
+	if (c->last_error[0] == '\0' && c->ctx->crl_error[0] != '\0')
+		return c->ctx->crl_error;
 	return c->last_error;
 }
 

@@ -36,6 +36,13 @@ struct radsec_tls_cfg {
 	const char *ca_file;	/* PEM: the CAs that may sign the server's certificate (required) */
 	const char *cert_file;	/* PEM chain: the client's certificate; NULL: none */
 	const char *key_file;	/* PEM: its private key; NULL: in cert_file */
+	/*
+	 * PEM: one or more CRLs; NULL: no revocation check. With it, the
+	 * server's certificate must not be revoked by its issuer's CRL (which
+	 * must be present and current). Re-read before a handshake when the
+	 * file changed; a bad new file keeps the CRLs in use.
+	 */
+	const char *crl_file;
 };
 
 #define RADSEC_COUNTERS(X) \
@@ -43,6 +50,8 @@ struct radsec_tls_cfg {
 	X(connect_failures, "TCP connections refused, failed or timed out") \
 	X(handshakes, "TLS handshakes completed (server verified)") \
 	X(handshake_failures, "TLS handshakes failed (verification, protocol, timeout)") \
+	X(crl_reloads, "CRL file changes read (before a handshake)") \
+	X(crl_reload_failures, "CRL file changes refused (unreadable, no CRL): old CRLs kept") \
 	X(closes, "established connections closed (peer, error)") \
 	X(framing_errors, "streams with a RADIUS Length outside 20..4096 (closed)") \
 	X(queue_full, "records refused: send queue full") \
@@ -122,7 +131,10 @@ uint64_t radsec_conn_next_deadline(const struct radsec_conn *conn);
 enum radsec_state radsec_conn_state(const struct radsec_conn *conn);
 /* Up: when the last record arrived (or the handshake ended); else UINT64_MAX. */
 uint64_t radsec_conn_last_rx(const struct radsec_conn *conn);
-/* Why the last connection attempt or connection failed ("" if none). */
+/*
+ * Why the last connection attempt or connection failed, else why the last
+ * change of the CRL file was refused ("" if neither).
+ */
 const char *radsec_conn_last_error(const struct radsec_conn *conn);
 void radsec_conn_counters(const struct radsec_conn *conn, struct radsec_counters *out);
 

@@ -136,6 +136,8 @@ TestSuite(radsec, .init = setup, .fini = teardown, .timeout = 40);
 static char ca_path[96], cert_path[96], key_path[96];
 /* 0: the defaults; else the watchdog's interval and timeout for the next client. */
 static uint32_t wd_interval_ms, wd_timeout_ms;
+/* NULL: no revocation check; else the next client's tls.crl_file. */
+static const char *crl_next;
 
 /* A client with one TLS server at port, trusting ca_dir's CA, presenting pki's client cert. */
 static struct aaa_client *tls_client(uint16_t port, const char *ca_dir, bool client_cert,
@@ -158,6 +160,7 @@ static struct aaa_client *tls_client(uint16_t port, const char *ca_dir, bool cli
 	cfg.tls.ca_file = ca_path;
 	cfg.tls.cert_file = client_cert ? cert_path : NULL;
 	cfg.tls.key_file = client_cert ? key_path : NULL;
+	cfg.tls.crl_file = crl_next;
 	cfg.tls_server_name = server_name;
 	cr_assert_eq(aaa_client_cfg_add_tls_server(&cfg, "127.0.0.1", port, secret_file), 0);
 	c = aaa_client_create(&cfg, &error);
@@ -422,6 +425,35 @@ Test(radsec, bad_tls_files_fail_create)
 	cfg.tls.key_file = key_path;	/* not the certificate's key */
 	cr_assert_null(aaa_client_create(&cfg, &error));
 	cr_assert_eq(error, -EINVAL);
+	/* A CRL file that is missing, or holds no CRL (a certificate). */
+	cfg.tls.cert_file = NULL;
+	cfg.tls.key_file = NULL;
+	cfg.tls.crl_file = "/nonexistent/crl.pem";
+	cr_assert_null(aaa_client_create(&cfg, &error));
+	cr_assert_eq(error, -EINVAL);
+	cfg.tls.crl_file = ca_path;
+	cr_assert_null(aaa_client_create(&cfg, &error));
+	cr_assert_eq(error, -EINVAL);
+}
+
+/* With the CA's current CRL (nothing revoked) the spec example goes through. */
+Test(radsec, crl_current_accepts)
+{
+	char crl[96];
+	struct aaa_client *c;
+	struct radsec_counters t;
+	const char *why;
+
+	snprintf(crl, sizeof(crl), "%s/crl.pem", pki);
+	crl_next = crl;
+	c = tls_client(fr.tls_port, pki, true, NULL, NULL);
+	crl_next = NULL;
+	check_spec_accept(c);
+	t = tls_stats(c, &why);
+	cr_assert_eq(t.handshakes, 1, "handshakes %lu (%s)", (unsigned long)t.handshakes, why);
+	cr_assert_eq(t.crl_reloads, 0);
+	cr_assert_eq(t.crl_reload_failures, 0);
+	aaa_client_destroy(c);
 }
 
 /* ---- a fake TLS server: what FreeRADIUS does not do on request ---- */
@@ -441,6 +473,7 @@ struct fake_tls {
 	pthread_t th;
 	int error;		/* 0: the script ran to its end */
 	const char *pki;	/* its certificate and key */
+	unsigned conns;		/* FAKE_SILENT: connections to serve one after another (0: 1) */
 };
 
 static bool ssl_read_full(SSL *ssl, uint8_t *b, size_t n)
@@ -495,6 +528,21 @@ static void *fake_main(void *arg)
 	snprintf(path, sizeof(path), "%s/server.key", f->pki);
 	if (SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1)
 		goto out;
+	/* FAKE_SILENT with conns > 1: the connections before the last, handshake then silence. */
+	for (unsigned k = 1; f->mode == FAKE_SILENT && k < f->conns; k++) {
+		if (poll(&p, 1, 5000) != 1 || (fd = accept(f->lfd, NULL, NULL)) < 0)
+			goto out;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		ssl = SSL_new(ctx);
+		SSL_set_fd(ssl, fd);
+		if (SSL_accept(ssl) == 1)
+			while (SSL_read(ssl, out, sizeof(fb->out)) > 0)
+				;
+		SSL_free(ssl);
+		ssl = NULL;
+		close(fd);
+		fd = -1;
+	}
 	if (poll(&p, 1, 5000) != 1 || (fd = accept(f->lfd, NULL, NULL)) < 0)
 		goto out;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -787,4 +835,116 @@ Test(radsec_stream, ip_address_checked)
 	cr_assert(strstr(why, "IP address mismatch") != NULL, "why: %s", why);
 	aaa_client_destroy(c);
 	fake_join(&f);
+}
+
+/* The server's certificate revoked by the CA's CRL: no handshake, the reason told. */
+Test(radsec_stream, crl_revoked_server_refused)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct aaa_access_req req;
+	struct radsec_counters t;
+	char crl[96];
+	const char *why;
+
+	snprintf(crl, sizeof(crl), "%s/crl-revoked.pem", pki);
+	fake_start(&f, FAKE_SILENT);
+	crl_next = crl;
+	c = tls_client(f.port, pki, true, NULL, secret_path);
+	crl_next = NULL;
+	some_req(&req, 0);
+	cr_assert_eq(aaa_client_submit(c, &req, (void *)1, aaa_test_now_ms()), 0);
+	aaa_test_wait_results(c, &rs, 1, 5000);
+	cr_assert_eq(rs.n, 1);
+	cr_assert_eq(rs.r[0].status, AAA_TIMEOUT);
+	t = tls_stats(c, &why);
+	cr_assert_geq(t.handshake_failures, 1);
+	cr_assert_eq(t.handshakes, 0);
+	cr_assert_eq(t.records_in, 0);
+	cr_assert(strstr(why, "certificate revoked") != NULL, "why: %s", why);
+	aaa_client_destroy(c);
+	fake_join(&f);
+}
+
+/* Replaces path with the bytes of src (or text when src is NULL), as a new file. */
+static void replace_file(const char *path, const char *src, const char *text)
+{
+	char tmp[128], cmd[512];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if (src != NULL) {
+		snprintf(cmd, sizeof(cmd), "cp %s %s", src, tmp);
+		run(cmd);
+	} else {
+		FILE *fp = fopen(tmp, "w");
+
+		cr_assert_not_null(fp);
+		fputs(text, fp);
+		fclose(fp);
+	}
+	cr_assert_eq(rename(tmp, path), 0);
+}
+
+static bool up(const struct radsec_counters *t) { return t->handshakes >= 1; }
+static bool crl_refused(const struct radsec_counters *t) { return t->crl_reload_failures >= 1; }
+static bool revoked_now(const struct radsec_counters *t)
+{
+	return t->crl_reloads >= 1 && t->handshake_failures >= 1;
+}
+
+/*
+ * The CRL file changes while the HA runs: a file with no CRL is refused
+ * (the CRLs in use stay, the next handshake still succeeds, the reason is
+ * shown); then a CRL revoking the server's certificate is read before the
+ * next handshake, which fails.
+ */
+Test(radsec_stream, crl_file_reloaded_before_handshakes)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct radsec_counters t;
+	char live[96], src[96];
+	const char *why = "";
+	uint64_t end;
+	bool seen = false;
+
+	snprintf(live, sizeof(live), "%s/crl-live.pem", pki);
+	snprintf(src, sizeof(src), "%s/crl.pem", pki);
+	replace_file(live, src, NULL);
+	wd_interval_ms = 100;	/* an unanswered watchdog ends each connection */
+	wd_timeout_ms = 200;
+	fake_start(&f, FAKE_SILENT);
+	f.conns = 3;
+	crl_next = live;
+	c = tls_client(f.port, pki, true, NULL, secret_path);
+	crl_next = NULL;
+	cr_assert(wait_tls(c, up, 3000), "first handshake");
+
+	replace_file(live, NULL, "not a CRL\n");
+	cr_assert(wait_tls(c, up_twice, 5000), "second handshake (old CRLs kept)");
+	t = tls_stats(c, NULL);
+	cr_assert_eq(t.crl_reload_failures, 1);
+	cr_assert_eq(t.crl_reloads, 0);
+	cr_assert_eq(t.handshake_failures, 0);
+	cr_assert(wait_tls(c, crl_refused, 10));
+	/* While up, the refused file is the reason shown. */
+	end = aaa_test_now_ms() + 3000;
+	while (!seen && aaa_test_now_ms() < end) {
+		tls_stats(c, &why);
+		seen = strstr(why, "no PEM X509 CRL") != NULL;
+		if (!seen)
+			aaa_test_wait_results(c, &rs, rs.n + 1, 10);
+	}
+	cr_assert(seen, "why: %s", why);
+
+	snprintf(src, sizeof(src), "%s/crl-revoked.pem", pki);
+	replace_file(live, src, NULL);
+	cr_assert(wait_tls(c, revoked_now, 8000), "no failed handshake after the revoking CRL");
+	t = tls_stats(c, &why);
+	cr_assert_eq(t.crl_reloads, 1);
+	cr_assert_eq(t.handshakes, 2);
+	cr_assert(strstr(why, "certificate revoked") != NULL, "why: %s", why);
+	aaa_client_destroy(c);
+	fake_join(&f);
+	wd_interval_ms = 0;
 }

@@ -193,6 +193,13 @@ Test(dkcfg, aaa_tls)
 	cr_assert(!cfg->aaa.servers[0].tls);
 	cr_assert(cfg->aaa.servers[1].tls);
 	cr_assert_str_eq(cfg->aaa.tls_server_name, "radius.example.net");
+	cr_assert_str_eq(cfg->aaa.tls_crl_file, "", "no CRL unless configured");
+	mipha_config_free(cfg);
+	cfg = NULL;
+	cr_assert_eq(load("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /etc/passwd\n"
+			  "tls_crl_file = /etc/passwd\n"),
+		     0, "%s", err);
+	cr_assert_str_eq(cfg->aaa.tls_crl_file, pem);
 	mipha_config_free(cfg);
 	cfg = NULL;
 
@@ -201,6 +208,12 @@ Test(dkcfg, aaa_tls)
 		     "certificates)");
 	expect_error("", AAA_OK "tls_ca_file = /etc/passwd\n", 12,
 		     "[aaa] tls_ca_file: without a tls:// server");
+	expect_error("", AAA_OK "tls_crl_file = /etc/passwd\n", 12,
+		     "[aaa] tls_crl_file: without a tls:// server");
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /etc/passwd\n"
+		     "tls_crl_file = /nonexistent-crl.pem\n", 12,
+		     "[aaa] tls_crl_file: cannot read '/nonexistent-crl.pem': No such file or "
+		     "directory");
 	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /nonexistent.pem\n", 11,
 		     "[aaa] tls_ca_file: cannot read '/nonexistent.pem': No such file or directory");
 	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /etc/passwd\n"
