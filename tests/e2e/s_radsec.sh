@@ -2,7 +2,7 @@
 # Initial registration with the AAA over TLS (RFC 6614, docs/aaa.md): a
 # throwaway PKI (scripts/radsec-certs.sh), FreeRADIUS with its TLS listener
 # (freeradius-start.sh --tls), mipha with `server = tls://...` verifying the
-# server's certificate by name and presenting its own. The MN registers as in
+# server's certificate by name and against its CA's CRL, and presenting its own. The MN registers as in
 # s_registration; the capture of the AAA link shows a TLS handshake and
 # application data, and no RADIUS in clear: no Access-Request, Reject or
 # MS-CHAP attribute decodes, and neither the NAI nor the NAS-Identifier is
@@ -23,6 +23,7 @@ tls_ca_file = $E2E_WORK/pki/ca.pem
 tls_cert_file = $E2E_WORK/pki/client.pem
 tls_key_file = $E2E_WORK/pki/client.key
 tls_server_name = radius.example.net
+tls_crl_file = $E2E_WORK/pki/crl.pem
 EOF
 	fi
 }
@@ -50,6 +51,7 @@ eq "binding at the HA" "$(binding "$home" state)" bound
 cnt_ge "AAA accepts" dk_aaa_accepts 1
 cnt_ge "TLS handshakes" aaa_server0_tls_handshakes 1
 cnt_eq "TLS handshake failures" aaa_server0_tls_handshake_failures 0
+cnt_eq "CRL file changes refused" aaa_server0_tls_crl_reload_failures 0
 cnt_ge "records received over TLS" aaa_server0_tls_records_in 1
 cnt_eq "retransmissions (none over TLS)" aaa_retransmissions 0
 
