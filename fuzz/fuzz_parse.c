@@ -82,7 +82,7 @@ static void check_semantics(const struct mip_msg *m)
 		CHECK((m->present & MIP_HAS_MHAE) != 0);
 		CHECK((m->flags & (MIP_FLAG_r | MIP_FLAG_x)) == 0);
 	}
-	if ((m->present & MIP_HAS_MHAE) && m->mhae.spi == cfg.dynkey_spi)
+	if (mip_is_dynkey_initial(m, &cfg))
 		CHECK(m->mhae.auth.len == MIP_NT_RESPONSE_LEN);
 	else if (m->present & MIP_HAS_MHAE)
 		CHECK(m->mhae.auth.len == MIP_MD5_AUTH_LEN);

@@ -166,9 +166,13 @@ static enum mip_err parse_mhae(const struct mip_ext *e, const struct mip_parse_c
 		return err;
 	if (m->mhae.spi < MIP_SPI_MIN)
 		return MIP_E_SPI_RESERVED;
-	/* DYNKEY_SPI carries the NT-Response; every other SPI an MD5 digest. */
-	want = m->mhae.spi == cfg->dynkey_spi ? MIP_NT_RESPONSE_LEN : MIP_MD5_AUTH_LEN;
-	if (m->mhae.auth.len != want)
+	/*
+	 * Every SPI carries an MD5 digest, but DYNKEY_SPI in an initial
+	 * dynamic-key RRQ the NT-Response: that needs AUTH-PROTOCOL, which may
+	 * come before or after, so DYNKEY_SPI's length waits for check_message.
+	 */
+	want = MIP_MD5_AUTH_LEN;
+	if (m->mhae.spi != cfg->dynkey_spi && m->mhae.auth.len != want)
 		return MIP_E_AUTH_LEN;
 	m->ext_end_mhae = e->next;
 	return MIP_OK;
@@ -409,17 +413,26 @@ static enum mip_err parse_header(const uint8_t *buf, size_t len, struct mip_msg 
 /* Rules over the whole message, once every extension has been read. */
 static enum mip_err check_message(const struct mip_parse_cfg *cfg, const struct mip_msg *m)
 {
-	const uint32_t dynkey_needs = MIP_HAS_NAI | MIP_HAS_KEY_REQ_S | MIP_HAS_AUTH_PROTOCOL |
-				      MIP_HAS_AUTH_CHALLENGE;
+	const uint32_t dynkey_needs = MIP_HAS_NAI | MIP_HAS_KEY_REQ_S | MIP_HAS_AUTH_CHALLENGE;
+	bool dynkey;
 
 	if ((m->present & MIP_HAS_KEY_REQ_S) && (m->present & MIP_HAS_KEY_REQ_S2) &&
 	    m->key_s.spi == m->key_s2.spi)
 		return MIP_E_KEYSPEC_SPI;
-	if (m->type != MIP_TYPE_RRQ)
-		return MIP_OK;
-	if (!(m->present & MIP_HAS_MHAE))
+	if (m->type == MIP_TYPE_RRQ && !(m->present & MIP_HAS_MHAE))
 		return MIP_E_NO_MHAE;
-	if (m->mhae.spi == cfg->dynkey_spi && (m->present & dynkey_needs) != dynkey_needs)
+	if (!(m->present & MIP_HAS_MHAE) || m->mhae.spi != cfg->dynkey_spi)
+		return MIP_OK;
+	/*
+	 * Spec section 3: DYNKEY_SPI together with AUTH-PROTOCOL asks for dynamic
+	 * keys; without both the RRQ is a conventional one (its SPI is then
+	 * looked up like any other and found in no SA: 131), and a reply never
+	 * carries the NT-Response.
+	 */
+	dynkey = m->type == MIP_TYPE_RRQ && (m->present & MIP_HAS_AUTH_PROTOCOL);
+	if (m->mhae.auth.len != (dynkey ? MIP_NT_RESPONSE_LEN : MIP_MD5_AUTH_LEN))
+		return MIP_E_AUTH_LEN;
+	if (dynkey && (m->present & dynkey_needs) != dynkey_needs)
 		return MIP_E_DYNKEY_INCOMPLETE;
 	return MIP_OK;
 }

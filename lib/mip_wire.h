@@ -123,7 +123,7 @@ enum mip_alg {
 	X(MIP_E_KEYSPEC_REPLAY, 134, "key spec replay method not timestamps")  \
 	X(MIP_E_KEYSPEC_RESERVED, 134, "key spec reserved bytes not zero")      \
 	X(MIP_E_AUTH_RESPONSE, 134, "AUTH-RESPONSE is not S= and 40 hex digits") \
-	X(MIP_E_DYNKEY_INCOMPLETE, 134, "dynamic-key request missing NAI, KEY-REQ-S, AUTH-PROTOCOL or AUTH-CHALLENGE") \
+	X(MIP_E_DYNKEY_INCOMPLETE, 134, "dynamic-key request (DYNKEY_SPI and AUTH-PROTOCOL) missing NAI, KEY-REQ-S or AUTH-CHALLENGE") \
 	X(MIP_E_TOO_LONG, 134, "message longer than 65535 bytes")
 
 enum mip_err {
@@ -210,7 +210,7 @@ struct mip_msg {
 /* What the parser must know of the local configuration. */
 struct mip_parse_cfg {
 	uint32_t vendor_id;	/* DYNKEY_VENDOR_ID */
-	uint32_t dynkey_spi;	/* DYNKEY_SPI: its MHAE carries a 24-byte NT-Response */
+	uint32_t dynkey_spi;	/* DYNKEY_SPI: with AUTH-PROTOCOL, its MHAE carries a 24-byte NT-Response */
 };
 
 /* Fills cfg with the contract's defaults. */
@@ -221,9 +221,11 @@ void mip_parse_cfg_default(struct mip_parse_cfg *cfg);
  * singleton for duplicates, key specs, CVSE vendor/type/length, reserved
  * SPIs, and, for an RRQ, that an MHAE exists and that nothing the HA must read
  * follows it (only MN-FA, FA-HA, MN-FA challenge, NVSE and other skippable
- * extensions may). A dynamic-key RRQ (MHAE SPI = dynkey_spi) must carry NAI,
- * KEY-REQ-S, AUTH-PROTOCOL and AUTH-CHALLENGE. On error, *out is partially
- * filled and must not be used.
+ * extensions may). A dynamic-key RRQ (MHAE SPI = dynkey_spi and
+ * AUTH-PROTOCOL) must carry NAI, KEY-REQ-S and AUTH-CHALLENGE and a 24-byte
+ * NT-Response; without AUTH-PROTOCOL an MHAE under dynkey_spi is a
+ * conventional one (16 bytes), as under any SPI (spec section 3). On error,
+ * *out is partially filled and must not be used.
  */
 enum mip_err mip_parse(const uint8_t *buf, size_t len, const struct mip_parse_cfg *cfg,
 		       struct mip_msg *out);

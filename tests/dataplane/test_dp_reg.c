@@ -300,7 +300,16 @@ Test(dp_reg, classes_to_control)
 	cr_assert_null(msg.sa);
 	rte_pktmbuf_free(msg.m);
 
-	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_REG_TO_CTRL], 6);
+	/* DYNKEY_SPI without AUTH-PROTOCOL: a conventional RRQ (spec section 3), unknown SPI */
+	n = build_rrq(rrq, 0, 600, h2, ha, coa0, id + 6, false, MIP_DEFAULT_DYNKEY_SPI,
+		      MIP_ALG_HMAC_MD5, &k);
+	run1(dp_frame_rrq(coa0, ha, 434, rrq, (uint16_t)n));
+	msg = take_msg();
+	cr_assert_eq(msg.cls, MIPHA_CTRL_UNKNOWN_SPI);
+	cr_assert_null(msg.sa);
+	rte_pktmbuf_free(msg.m);
+
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_REG_TO_CTRL], 7);
 	cr_assert_eq(rte_ring_count(dp.ring), 0);
 	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 0, "nothing answered by the worker");
 

@@ -744,8 +744,9 @@ static const struct mcase {
 	{ "dynamic-key RRQ without NAI", c_dynkey_no_nai, MIP_E_DYNKEY_INCOMPLETE, 134 },
 	{ "dynamic-key RRQ without KEY-REQ-S", c_dynkey_no_key_req_s, MIP_E_DYNKEY_INCOMPLETE,
 	  134 },
-	{ "dynamic-key RRQ without AUTH-PROTOCOL", c_dynkey_no_auth_protocol,
-	  MIP_E_DYNKEY_INCOMPLETE, 134 },
+	/* without AUTH-PROTOCOL, a conventional MHAE: 16 bytes (spec section 3) */
+	{ "DYNKEY_SPI RRQ without AUTH-PROTOCOL, 24 bytes", c_dynkey_no_auth_protocol,
+	  MIP_E_AUTH_LEN, 134 },
 	{ "dynamic-key RRQ without AUTH-CHALLENGE", c_dynkey_no_auth_challenge,
 	  MIP_E_DYNKEY_INCOMPLETE, 134 },
 	{ "RRP: MHAE SPI 1", c_rrp_mhae_spi_reserved, MIP_E_SPI_RESERVED, 134 },

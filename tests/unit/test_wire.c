@@ -220,6 +220,36 @@ Test(wire, initial_rrq_fields)
 	cr_assert(mip_is_dynkey_initial(&m, &cfg));
 }
 
+/*
+ * Spec section 3: DYNKEY_SPI without AUTH-PROTOCOL is a conventional RRQ, with
+ * a 16-byte MD5 authenticator, to be looked up in the SA table like any SPI
+ * (where none can hold DYNKEY_SPI: 131). No dynamic-key extension is needed.
+ */
+Test(wire, dynkey_spi_without_auth_protocol_is_conventional)
+{
+	uint8_t buf[MSG_MAX];
+	struct mip_builder b;
+	struct mip_msg m;
+	size_t off;
+
+	mip_builder_init(&b, buf, sizeof(buf));
+	mip_put_rrq_hdr(&b, 0, 600, addr("10.1.0.10"), addr("10.1.0.1"), addr("192.0.2.7"),
+			0x0102030405060708ull);
+	off = mip_put_auth(&b, MIP_EXT_MHAE, cfg.dynkey_spi, MIP_MD5_AUTH_LEN);
+	cr_assert_eq(b.err, 0);
+	cr_assert_neq(off, 0);
+	parse_ok(buf, b.len, &m);
+	cr_assert_eq(m.present, MIP_HAS_MHAE);
+	assert_mhae(&m, cfg.dynkey_spi, MIP_MD5_AUTH_LEN);
+	cr_assert(!mip_is_dynkey_initial(&m, &cfg));
+	/* With the NT-Response's 24 bytes but still no AUTH-PROTOCOL: wrong length. */
+	mip_builder_init(&b, buf, sizeof(buf));
+	mip_put_rrq_hdr(&b, 0, 600, addr("10.1.0.10"), addr("10.1.0.1"), addr("192.0.2.7"),
+			0x0102030405060708ull);
+	mip_put_auth(&b, MIP_EXT_MHAE, cfg.dynkey_spi, MIP_NT_RESPONSE_LEN);
+	cr_assert_eq(mip_parse(buf, b.len, &cfg, &m), MIP_E_AUTH_LEN);
+}
+
 Test(wire, initial_rrq_round_trip)
 {
 	uint8_t want[MSG_MAX], got[MSG_MAX];
