@@ -8,7 +8,7 @@
 #   perf/aaa/run-aaa.sh [--build DIR] [--bare-dir DIR] [--count N] [--window W]
 #                       [--threads T] [--runs R] [--duration S] [--idle-sleep-us U]
 #                       [--lcores KEY=VALUE]... [--raw DIR] [--no-raw] [--keep]
-#                       [--profile FILE] [--pause-ha] [--syscalls]
+#                       [--profile FILE] [--pause-ha] [--syscalls] [--pin]
 #
 # One FreeRADIUS instance and one mipha (the e2e topology of tests/e2e/topo.sh,
 # its own namespaces) for the whole run; then R rounds, each:
@@ -32,7 +32,11 @@
 # key to mipha's [lcores] section (idle_polls, idle_poll_us, idle_sleep_max_us;
 # docs/config.md); repeat it for several. --syscalls counts mipha's system
 # calls and context switches per thread during each mipha phase (perf stat)
-# and prints them per registration. Needs root.
+# and prints them per registration. --pin gives FreeRADIUS CPU 1 alone and
+# puts everything else on CPU 0 (mipha's two lcores, mipmn, the bare
+# clients): the AAA server does not share its core with the HA, as in a
+# deployment where it runs on its own machine; without it every process
+# shares both CPUs. Needs root.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,6 +55,7 @@ write_raw=1
 keep=0
 profile=
 pause_ha=0
+pin=0
 lcores_extra=
 syscalls=0
 
@@ -69,6 +74,7 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1 ;;
 	--profile) profile=$2; shift ;;
 	--pause-ha) pause_ha=1 ;;
+	--pin) pin=1 ;;
 	--syscalls) syscalls=1 ;;
 	--lcores)
 		case $2 in [a-z_]*=[0-9]*) ;; *) echo "run-aaa.sh: --lcores wants KEY=NUMBER" >&2; exit 2 ;; esac
@@ -143,6 +149,12 @@ ip netns exec "$NS_HA" "$root/scripts/freeradius-start.sh" "$work/radius" "$RADI
 	--secret-file "$work/radius.secret" --users "$work/users" --watch $$ \
 	>"$work/radius-start.log" 2>&1 || { say "FreeRADIUS did not start"; cat "$work/radius-start.log" >&2; exit 1; }
 radius_pid=$(tail -n 1 "$work/radius-start.log")
+# on_cpu0 CMD...: runs CMD on CPU 0 with --pin, as is without.
+on_cpu0() { if [ "$pin" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
+if [ "$pin" = 1 ]; then
+	taskset -a -p -c 1 "$radius_pid" >"$work/taskset.log"
+	say "pinned: FreeRADIUS on CPU 1; mipha, mipmn and the bare clients on CPU 0"
+fi
 
 # mipha: the e2e configuration with a /16, a pool, the AAA server, no rate limits.
 TOPO_IDLE_SLEEP_US=$idle_sleep topo_mipha_conf |
@@ -161,8 +173,10 @@ rate_nai = 0
 rate_src = 0
 EOF
 chmod 600 "$work/mipha.ini"
-# shellcheck disable=SC2046
-ip netns exec "$NS_HA" "$MIPHA" $(topo_mipha_eal) -- --config "$work/mipha.ini" \
+eal=$(topo_mipha_eal)
+[ "$pin" = 0 ] || eal=${eal/-l 0-1/--lcores 0@0,1@0}
+# shellcheck disable=SC2086
+ip netns exec "$NS_HA" "$MIPHA" $eal -- --config "$work/mipha.ini" \
 	>"$work/mipha.log" 2>&1 &
 mipha_pid=$!
 for _ in $(seq 100); do grep -q '^mipha: running' "$work/mipha.log" && break; sleep 0.2; done
@@ -211,7 +225,7 @@ phase_ha() { # phase_ha ROUND FIRST_INDEX
 		perf_pid=$!
 		sleep 1
 	fi
-	ip netns exec "$NS_MN" /usr/bin/time -f '%U %S' -o "$work/time-ha-$r" \
+	on_cpu0 ip netns exec "$NS_MN" /usr/bin/time -f '%U %S' -o "$work/time-ha-$r" \
 		"$MIPMN" load --home-agent "$HA_ADDR" --password-file "$work/password" \
 		--count "$count" --window "$window" --first-index "$first" \
 		--nai-pattern 'mn%d@example.net' --lifetime 3600 --duration "$duration" --json \
@@ -231,7 +245,7 @@ phase_bare() { # phase_bare NAME ROUND FIRST_INDEX ARGS...
 	m0=$(cpu_s "$mipha_pid")
 	[ "$pause_ha" = 0 ] || kill -STOP "$mipha_pid"
 	f0=$(cpu_s "$radius_pid")
-	ip netns exec "$NS_HA" /usr/bin/time -f '%U %S' -o "$work/time-$name-$r" \
+	on_cpu0 ip netns exec "$NS_HA" /usr/bin/time -f '%U %S' -o "$work/time-$name-$r" \
 		"$bin" --server "127.0.0.1:$RADIUS_PORT" --secret-file "$work/radius.secret" \
 		--password-file "$work/password" --count "$count" --first-index "$first" \
 		--nai-pattern 'mn%d@example.net' --nas-id ha-e2e --duration "$duration" "$@" \
