@@ -491,6 +491,9 @@ static const struct key_def ha_keys[] = {
 
 #define AAA_SERVER(n, i) \
 	KEY(n, false, parse_server, struct mipha_cfg_aaa, servers[i], 0, 0)
+/* The name server.N's certificate must carry, instead of tls_server_name. */
+#define AAA_TLS_NAME(n, i) \
+	KEY(n, false, parse_dns_name, struct mipha_cfg_aaa, servers[i].tls_server_name, 0, 0)
 
 static const struct key_def aaa_keys[] = {
 	AAA_SERVER("server", 0), AAA_SERVER("server.2", 1), AAA_SERVER("server.3", 2),
@@ -510,6 +513,10 @@ static const struct key_def aaa_keys[] = {
 	KEY("tls_key_file", false, parse_path, struct mipha_cfg_aaa, tls_key_file, 0, 0),
 	KEY("tls_crl_file", false, parse_path, struct mipha_cfg_aaa, tls_crl_file, 0, 0),
 	KEY("tls_server_name", false, parse_dns_name, struct mipha_cfg_aaa, tls_server_name, 0, 0),
+	AAA_TLS_NAME("tls_server_name.2", 1), AAA_TLS_NAME("tls_server_name.3", 2),
+	AAA_TLS_NAME("tls_server_name.4", 3), AAA_TLS_NAME("tls_server_name.5", 4),
+	AAA_TLS_NAME("tls_server_name.6", 5), AAA_TLS_NAME("tls_server_name.7", 6),
+	AAA_TLS_NAME("tls_server_name.8", 7),
 	{ .name = NULL },
 };
 
@@ -715,6 +722,17 @@ static int aaa_check_transports(const struct cfg_ctx *c, const struct mipha_cfg_
 	}
 	if (udp && a->secret_file[0] == '\0')
 		return cfg_error(c, "aaa", NULL, "missing key 'secret_file'");
+	for (unsigned int j = 1; j < MIPHA_CFG_MAX_AAA_SERVERS; j++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "tls_server_name.%u", j + 1);
+		if (mipha_cfg_index_line(c->idx, "aaa", key) == 0)
+			continue;
+		if (j >= a->n_servers)
+			return cfg_error(c, "aaa", key, "without server.%u", j + 1);
+		if (!a->servers[j].tls)
+			return cfg_error(c, "aaa", key, "server.%u is not tls://", j + 1);
+	}
 	if (!tls) {
 		static const char *const keys[] = { "tls_ca_file", "tls_cert_file", "tls_key_file",
 						    "tls_crl_file", "tls_server_name" };

@@ -75,14 +75,16 @@ struct mipha_cfg_ha {
 	uint32_t key_continuation;	/* retention offered, seconds; 0 = not offered */
 };
 
+#define MIPHA_CFG_DNS_NAME_LEN 254
+
 /* One AAA server, in order of preference. */
 struct mipha_cfg_aaa_server {
 	uint32_t addr;			/* network order */
 	uint16_t port;
 	bool tls;			/* tls://: RADIUS over TLS (RFC 6614), TCP port */
+	/* tls_server_name.N of server.N ("": [aaa] tls_server_name applies) */
+	char tls_server_name[MIPHA_CFG_DNS_NAME_LEN];
 };
-
-#define MIPHA_CFG_DNS_NAME_LEN 254
 
 /* [aaa]: the RADIUS client of the dynamic-key exchange. */
 struct mipha_cfg_aaa {

@@ -528,6 +528,7 @@ static int aaa_cfg(const struct mipha_config *cfg, struct aaa_client_cfg *ac)
 		sin->sin_port = htons(a->servers[i].port);
 		ac->servers[i].addr_len = sizeof(*sin);
 		ac->servers[i].transport = a->servers[i].tls ? AAA_TRANSPORT_TLS : AAA_TRANSPORT_UDP;
+		ac->servers[i].tls_server_name = a->servers[i].tls_server_name;
 	}
 	ac->n_servers = a->n_servers;
 	/* RADIUS over TLS (docs/aaa.md): "" is unset. */

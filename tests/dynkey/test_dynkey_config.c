@@ -223,6 +223,33 @@ Test(dkcfg, aaa_tls)
 		     "tls_ca_file = /etc/passwd\n", 9, "[aaa]: missing key 'secret_file'");
 }
 
+/* tls_server_name.N: the name of server.N's certificate, instead of tls_server_name. */
+Test(dkcfg, aaa_tls_server_name_per_server)
+{
+	cr_assert_eq(load("", "[aaa]\nserver = tls://127.0.0.1:2083\nserver.2 = tls://127.0.0.2:2083\n"
+			  "server.3 = tls://127.0.0.3:2083\ntls_ca_file = /etc/passwd\n"
+			  "tls_server_name = radius1.example.net\n"
+			  "tls_server_name.3 = radius3.example.net\n"),
+		     0, "%s", err);
+	cr_assert_str_eq(cfg->aaa.tls_server_name, "radius1.example.net");
+	cr_assert_str_eq(cfg->aaa.servers[0].tls_server_name, "");
+	cr_assert_str_eq(cfg->aaa.servers[1].tls_server_name, "", "server.2: the default");
+	cr_assert_str_eq(cfg->aaa.servers[2].tls_server_name, "radius3.example.net");
+	mipha_config_free(cfg);
+	cfg = NULL;
+
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\ntls_ca_file = /etc/passwd\n"
+		     "tls_server_name.2 = radius2.example.net\n", 12,
+		     "[aaa] tls_server_name.2: without server.2");
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\nserver.2 = 127.0.0.1:1812\n"
+		     "secret_file = /x\ntls_ca_file = /etc/passwd\n"
+		     "tls_server_name.2 = radius2.example.net\n", 14,
+		     "[aaa] tls_server_name.2: server.2 is not tls://");
+	expect_error("", "[aaa]\nserver = tls://127.0.0.1:2083\nserver.2 = tls://127.0.0.2:2083\n"
+		     "tls_ca_file = /etc/passwd\ntls_server_name.2 = radius_2.example.net\n", 13,
+		     "[aaa] tls_server_name.2: 'radius_2.example.net' is not a DNS name");
+}
+
 Test(dkcfg, static_sa_inside_the_pool)
 {
 	expect_error("home_pool = 10.1.0.100-10.1.0.199\n",

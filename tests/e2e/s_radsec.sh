@@ -2,7 +2,10 @@
 # Initial registration with the AAA over TLS (RFC 6614, docs/aaa.md): a
 # throwaway PKI (scripts/radsec-certs.sh), FreeRADIUS with its TLS listener
 # (freeradius-start.sh --tls), mipha with `server = tls://...` verifying the
-# server's certificate by name and against its CA's CRL, and presenting its own. The MN registers as in
+# server's certificate by name and against its CA's CRL, and presenting its own.
+# Two tls:// servers, both this FreeRADIUS: the first expects another name
+# (tls_server_name) and its handshake fails, the second has its own
+# (tls_server_name.2) and answers: the request fails over. The MN registers as in
 # s_registration; the capture of the AAA link shows a TLS handshake and
 # application data, and no RADIUS in clear: no Access-Request, Reject or
 # MS-CHAP attribute decodes, and neither the NAI nor the NAS-Identifier is
@@ -10,19 +13,23 @@
 . "$(dirname "$0")/lib.sh"
 
 E2E_RADSEC_PORT=18823
+# The first server's handshakes fail on purpose: their TCP resets are expected.
+# shellcheck disable=SC2034  # read by lib.sh's e2e_check_captures
+E2E_TCP_RST_OK_PORT=$E2E_RADSEC_PORT
 
 # The HA's configuration: lib.sh's, with the AAA server over TLS.
 eval "$(declare -f e2e_mipha_conf | sed '1s/^e2e_mipha_conf/e2e_mipha_conf_udp/')"
 e2e_mipha_conf() {
 	e2e_mipha_conf_udp "$@" |
-		sed -e "s|^server = 127.0.0.1:$E2E_RADIUS_PORT\$|server = tls://127.0.0.1:$E2E_RADSEC_PORT|" \
+		sed -e "s|^server = 127.0.0.1:$E2E_RADIUS_PORT\$|server = tls://127.0.0.1:$E2E_RADSEC_PORT\nserver.2 = tls://127.0.0.1:$E2E_RADSEC_PORT|" \
 			-e '/^secret_file = /d'
 	if [ "${1:-}" = dynkey ]; then
 		cat <<EOF
 tls_ca_file = $E2E_WORK/pki/ca.pem
 tls_cert_file = $E2E_WORK/pki/client.pem
 tls_key_file = $E2E_WORK/pki/client.key
-tls_server_name = radius.example.net
+tls_server_name = other.example.net
+tls_server_name.2 = radius.example.net
 tls_crl_file = $E2E_WORK/pki/crl.pem
 EOF
 	fi
@@ -49,10 +56,14 @@ eq "exchange" "$(ev exchange)" initial
 home=$(ev home_address)
 eq "binding at the HA" "$(binding "$home" state)" bound
 cnt_ge "AAA accepts" dk_aaa_accepts 1
-cnt_ge "TLS handshakes" aaa_server0_tls_handshakes 1
-cnt_eq "TLS handshake failures" aaa_server0_tls_handshake_failures 0
-cnt_eq "CRL file changes refused" aaa_server0_tls_crl_reload_failures 0
-cnt_ge "records received over TLS" aaa_server0_tls_records_in 1
+cnt_ge "server 1 (expects other.example.net): TLS handshake failures" \
+	aaa_server0_tls_handshake_failures 1
+cnt_eq "server 1: TLS handshakes" aaa_server0_tls_handshakes 0
+cnt_ge "failovers" aaa_failovers 1
+cnt_ge "server 2 (tls_server_name.2): TLS handshakes" aaa_server1_tls_handshakes 1
+cnt_eq "server 2: TLS handshake failures" aaa_server1_tls_handshake_failures 0
+cnt_eq "CRL file changes refused" aaa_server1_tls_crl_reload_failures 0
+cnt_ge "records received over TLS" aaa_server1_tls_records_in 1
 cnt_eq "retransmissions (none over TLS)" aaa_retransmissions 0
 
 mn_stop mn
