@@ -174,6 +174,8 @@ void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *ou
 /* Calls fn with each dk_* counter and gauge (telemetry: plain loads, one writer). */
 typedef void (*mipha_ctl_stat_fn)(void *arg, const char *name, uint64_t v);
 void mipha_ctl_dynkey_visit(const struct mipha_ctl *c, mipha_ctl_stat_fn fn, void *arg);
+/* /mipha/aaa: the AAA servers' addresses, state and TLS status (control lcore). */
+int mipha_ctl_dynkey_tel_aaa(struct mipha_ctl *c, const char *params, struct rte_tel_data *d);
 
 /* Turns msg's frame into the reply rrp and sends it back on the rx port. */
 void mipha_ctl_send_reply(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const uint8_t *rrp,

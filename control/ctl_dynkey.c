@@ -17,14 +17,18 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_telemetry.h>
 
 #include "aaa_client.h"
 #include "binding_table.h"
 #include "config.h"
 #include "ctl.h"
 #include "dynkey.h"
+#include "radsec.h"
 #include "sa_table.h"
 
 struct mipha_ctl_dynkey {
@@ -608,4 +612,68 @@ void mipha_ctl_dynkey_fini(struct mipha_ctl *c)
 	mipha_dk_destroy(d->dk);	/* releases the pending messages' mbufs */
 	free(d);
 	c->dynkey = NULL;
+}
+
+/*
+ * /mipha/aaa (on the control lcore): each configured AAA server with what
+ * the counters of /mipha/stats cannot say: its address, transport, state and,
+ * for tls://, the name its certificate must carry and the last connection
+ * error ("handshake: certificate: certificate revoked", ...). No secret.
+ */
+int mipha_ctl_dynkey_tel_aaa(struct mipha_ctl *c, const char *params, struct rte_tel_data *d)
+{
+	const struct mipha_cfg_aaa *a = &c->p.cfg->aaa;
+	struct rte_tel_data *list;
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "enabled", c->dynkey != NULL);
+	if (c->dynkey == NULL)
+		return 0;
+	list = rte_tel_data_alloc();
+	if (list == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(list);
+	for (unsigned int i = 0; i < a->n_servers; i++) {
+		const struct mipha_cfg_aaa_server *cs = &a->servers[i];
+		struct rte_tel_data *one = rte_tel_data_alloc();
+		struct aaa_server_stats s;
+		struct radsec_counters t;
+		const char *why = "";
+		char a4[INET_ADDRSTRLEN], buf[64], key[16];
+
+		if (one == NULL)
+			break;
+		rte_tel_data_start_dict(one);
+		inet_ntop(AF_INET, &cs->addr, a4, sizeof(a4));
+		snprintf(buf, sizeof(buf), "%s:%u", a4, cs->port);
+		rte_tel_data_add_dict_string(one, "server", buf);
+		rte_tel_data_add_dict_string(one, "transport", cs->tls ? "tls" : "udp");
+		if (aaa_client_server_stats(c->dynkey->aaa, i, &s) == 0) {
+			rte_tel_data_add_dict_string(one, "state",
+						     s.state == AAA_SERVER_DEAD ? "dead" : "alive");
+			rte_tel_data_add_dict_u64(one, "in_flight", s.in_flight);
+			rte_tel_data_add_dict_u64(one, "consecutive_timeouts", s.consecutive_timeouts);
+			rte_tel_data_add_dict_u64(one, "latency_avg_ms",
+						  s.latency_count != 0 ? s.latency_sum_ms / s.latency_count : 0);
+			rte_tel_data_add_dict_u64(one, "latency_max_ms", s.latency_max_ms);
+		}
+		if (cs->tls) {
+			const char *name = cs->tls_server_name[0] != '\0' ? cs->tls_server_name
+									   : a->tls_server_name;
+
+			rte_tel_data_add_dict_string(one, "tls_server_name",
+						     name[0] != '\0' ? name : "(its IP address)");
+			if (aaa_client_server_tls_stats(c->dynkey->aaa, i, &t, &why) == 0) {
+				rte_tel_data_add_dict_u64(one, "tls_handshakes", t.handshakes);
+				rte_tel_data_add_dict_u64(one, "tls_handshake_failures",
+							  t.handshake_failures);
+				rte_tel_data_add_dict_string(one, "tls_last_error", why);
+			}
+		}
+		snprintf(key, sizeof(key), "%u", i + 1);
+		rte_tel_data_add_dict_container(list, key, one, 0);
+	}
+	rte_tel_data_add_dict_container(d, "servers", list, 0);
+	return 0;
 }

@@ -332,6 +332,11 @@ static int cmd_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 	return call_ctl(ctl_sa, params, d);
 }
 
+static int cmd_aaa(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return call_ctl(mipha_ctl_dynkey_tel_aaa, params, d);
+}
+
 int mipha_telemetry_register(struct mipha_ctl *ctl, const struct mipha_tel_port *ports,
 			     unsigned int n_ports)
 {
@@ -353,6 +358,8 @@ int mipha_telemetry_register(struct mipha_ctl *ctl, const struct mipha_tel_port 
 		"One binding. Param: home address");
 	error |= rte_telemetry_register_cmd("/mipha/sa", cmd_sa,
 		"Static SAs: SPI, algorithm, home address (never keys). No params");
+	error |= rte_telemetry_register_cmd("/mipha/aaa", cmd_aaa,
+		"AAA servers: address, transport, state, latency, TLS name and last error. No params");
 	registered = true;
 	return error != 0 ? -EINVAL : 0;
 }

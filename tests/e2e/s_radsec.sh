@@ -65,6 +65,14 @@ cnt_eq "server 2: TLS handshake failures" aaa_server1_tls_handshake_failures 0
 cnt_eq "CRL file changes refused" aaa_server1_tls_crl_reload_failures 0
 cnt_ge "records received over TLS" aaa_server1_tls_records_in 1
 cnt_eq "retransmissions (none over TLS)" aaa_retransmissions 0
+aaa=$(tele /mipha/aaa)
+srv() { jq -r ".[\"/mipha/aaa\"].servers[\"$1\"].$2" <<<"$aaa"; }
+eq "/mipha/aaa server 1" "$(srv 1 server) $(srv 1 transport) $(srv 1 tls_server_name)" \
+	"127.0.0.1:$E2E_RADSEC_PORT tls other.example.net"
+eq "/mipha/aaa server 1: why its handshakes fail" \
+	"$(srv 1 tls_last_error | grep -o 'hostname mismatch')" "hostname mismatch"
+eq "/mipha/aaa server 2" "$(srv 2 tls_server_name) $(srv 2 state) $(srv 2 tls_last_error)" \
+	"radius.example.net alive "
 
 mn_stop mn
 eq "mipmn exits 0 after deregistering" "$MN_RC" 0

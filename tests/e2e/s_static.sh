@@ -10,6 +10,7 @@
 
 e2e_setup
 e2e_mipha_start
+eq "/mipha/aaa without [aaa]" "$(tele /mipha/aaa | jq -c '.["/mipha/aaa"]')" '{"enabled":0}'
 
 home=$E2E_STATIC_HOME
 key=$E2E_STATIC_KEY
