@@ -4,7 +4,9 @@
  * message class, each ending in exactly one reply or one counted drop.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -410,6 +412,7 @@ int mipha_ctl_call(struct mipha_ctl *c, mipha_ctl_tel_fn fn, const char *params,
 	c->tel.params = params;
 	c->tel.d = d;
 	__atomic_store_n(&c->tel.state, TEL_ASKED, __ATOMIC_RELEASE);
+	mipha_ctrl_bell_ring(c->p.bell);
 	while (waited_us < timeout_ms * 1000u) {
 		if (__atomic_load_n(&c->tel.state, __ATOMIC_ACQUIRE) == TEL_DONE) {
 			ret = c->tel.ret;
@@ -451,6 +454,45 @@ unsigned int mipha_ctl_poll(struct mipha_ctl *c)
 	return work;
 }
 
+/* Waits up to timeout_us on fd alone (no AAA client): is it readable? */
+static bool wait_fd(int fd, uint32_t timeout_us)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts = {
+		.tv_sec = timeout_us / 1000000,
+		.tv_nsec = (long)(timeout_us % 1000000) * 1000,
+	};
+
+	return ppoll(&p, 1, &ts, NULL) > 0 && (p.revents & POLLIN) != 0;
+}
+
+/*
+ * One idle sleep of up to timeout_us. With the doorbell, a worker's message,
+ * a telemetry request and a RADIUS reply each end it at once; without (tests
+ * that build control without one), ring messages wait for its end.
+ */
+static void idle_wait(struct mipha_ctl *c, uint32_t timeout_us)
+{
+	struct mipha_ctrl_bell *b = c->p.bell;
+	bool rung = false;
+
+	if (b == NULL || b->fd < 0) {
+		if (mipha_ctl_dynkey_idle_wait(c, timeout_us, -1, NULL) < 0)
+			rte_delay_us_sleep(timeout_us);
+		return;
+	}
+	if (!mipha_ctrl_bell_arm(b, c->p.ring))
+		return;
+	if (__atomic_load_n(&c->tel.state, __ATOMIC_ACQUIRE) == TEL_ASKED) {
+		mipha_ctrl_bell_disarm(b, false);
+		return;
+	}
+	if (mipha_ctl_dynkey_idle_wait(c, timeout_us, b->fd, &rung) == -ENOTSUP)
+		rung = wait_fd(b->fd, timeout_us);
+	mipha_ctrl_bell_disarm(b, rung);
+	cnt(c, MIPHA_CTL_CNT_IDLE_WAITS);
+}
+
 int mipha_ctl_loop(void *arg)
 {
 	struct mipha_ctl *c = arg;
@@ -458,28 +500,35 @@ int mipha_ctl_loop(void *arg)
 	unsigned int polls = lc != NULL && lc->idle_polls != 0 ? lc->idle_polls : 256;
 	uint64_t spin = lc != NULL ? (uint64_t)lc->idle_poll_us * rte_get_timer_hz() / 1000000 : 0;
 	uint64_t busy_at = rte_get_timer_cycles();
+	bool bell = c->p.bell != NULL && c->p.bell->fd >= 0;
+	uint32_t sleep_max = bell ? RTE_MAX(c->p.idle_sleep_max_us, c->p.idle_sleep_us)
+				  : c->p.idle_sleep_us;
+	uint32_t sleep_us = c->p.idle_sleep_us;
 	unsigned int idle = 0;
 
 	while (!*c->p.quit) {
 		if (mipha_ctl_poll(c) != 0) {
 			idle = 0;
+			sleep_us = c->p.idle_sleep_us;
 			if (spin != 0)
 				busy_at = rte_get_timer_cycles();
 			continue;
 		}
 		/*
 		 * The workers' idle policy: idle_polls empty polls or idle_poll_us,
-		 * whichever ends first, then sleep. A RADIUS reply ends the sleep
-		 * at once; ring messages from the workers wait for its end, so it
-		 * stays idle_sleep_us (it does not grow like the workers' sleep).
+		 * whichever ends first, then sleep. Whatever needs control rings
+		 * the doorbell or is a RADIUS reply, so the sleep doubles while
+		 * idle up to idle_sleep_max_us: only timers (expiry, key
+		 * continuation, each a second or more) are then looked at late,
+		 * and the AAA client's timers bound the sleep.
 		 */
 		if (c->p.idle_sleep_us == 0)
 			continue;
 		if (++idle < polls && (spin == 0 || rte_get_timer_cycles() - busy_at < spin))
 			continue;
 		idle = polls;
-		if (mipha_ctl_dynkey_idle_wait(c, c->p.idle_sleep_us) < 0)
-			rte_delay_us_sleep(c->p.idle_sleep_us);
+		idle_wait(c, sleep_us);
+		sleep_us = sleep_us < sleep_max / 2 ? sleep_us * 2 : sleep_max;
 	}
 	return 0;
 }

@@ -54,6 +54,7 @@ struct rte_tel_data;
 	X(GARP, "ctrl_gratuitous_arps", "gratuitous ARPs sent for new bindings")        \
 	X(TX, "ctrl_tx_packets", "frames sent on the control tx queue")                 \
 	X(TELEMETRY, "ctrl_telemetry_requests", "telemetry requests served on the control lcore") \
+	X(IDLE_WAITS, "ctrl_idle_waits", "idle sleeps on the doorbell (ended by work or their timeout)") \
 	X(DROP_MALFORMED, "ctrl_drop_malformed", "ring message whose RRQ no longer parses") \
 	X(DROP_UNEXPECTED, "ctrl_drop_unexpected", "ring message of a class with nothing to do") \
 	X(DROP_DUP_MISS, "ctrl_drop_duplicate_miss", "duplicate whose cached reply was gone") \
@@ -74,15 +75,23 @@ enum mipha_ctl_counter {
 
 const char *mipha_ctl_counter_name(enum mipha_ctl_counter c);
 
+/*
+ * The idle control lcore's longest sleep: whatever needs it rings the
+ * doorbell or is a RADIUS reply, its own timers are a second or more.
+ */
+#define MIPHA_CTL_IDLE_SLEEP_MAX_US 10000
+
 struct mipha_ctl_params {
 	const struct mipha_config *cfg;
 	const struct mipha_worker_conf *wconf;	/* clock, ports, HA addresses, parse cfg */
 	struct mipha_binding_table *bindings;
 	struct mipha_sa_table *sas;
 	struct rte_ring *ring;			/* worker -> control */
+	struct mipha_ctrl_bell *bell;		/* rung with the ring (NULL: control polls) */
 	struct rte_mempool *mp;			/* for frames control creates */
 	uint16_t txq;				/* control's tx queue on every port */
 	uint32_t idle_sleep_us;			/* 0 = busy poll */
+	uint32_t idle_sleep_max_us;		/* with a bell: idle sleeps double up to this */
 	volatile bool *quit;
 	/* For telemetry: the workers' counters (read with plain loads). */
 	struct mipha_worker *const *workers;
@@ -157,10 +166,11 @@ void mipha_ctl_dynkey_prev_retired(struct mipha_ctl *c, struct mipha_ctrl_msg *m
 unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c);
 /*
  * The idle control loop's sleep: until a RADIUS reply (or socket error) is
- * waiting, timeout_us, or the AAA client's next timer. 1 ready, 0 timeout,
- * -ENOTSUP without [aaa] (the caller sleeps instead), other -errno.
+ * waiting, fd (the doorbell; -1: none) is readable (*fd_ready), timeout_us,
+ * or the AAA client's next timer. 1 reply ready, 0 otherwise, -ENOTSUP
+ * without [aaa] (the caller waits on fd alone), other -errno.
  */
-int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us);
+int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us, int fd, bool *fd_ready);
 /* An exact copy of an RRQ whose reply the dynamic-key core built (MIPHA_DUP_CTRL). */
 void mipha_ctl_dynkey_duplicate(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 				const struct mip_msg *rrq);

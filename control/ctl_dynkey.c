@@ -412,7 +412,7 @@ unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c)
 	return work;
 }
 
-int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us)
+int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us, int fd, bool *fd_ready)
 {
 	struct mipha_ctl_dynkey *d = c->dynkey;
 	uint64_t deadline, now;
@@ -428,7 +428,7 @@ int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us)
 		else if (deadline - now < timeout_us / 1000 + 1)
 			timeout_us = (uint32_t)(deadline - now) * 1000;
 	}
-	return aaa_client_wait(d->aaa, timeout_us);
+	return aaa_client_wait_also(d->aaa, timeout_us, fd, fd_ready);
 }
 
 void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *out)

@@ -63,6 +63,9 @@ static void visit_ctl(const struct mipha_ctl *c, stat_fn fn, void *arg)
 
 	for (i = 0; i < MIPHA_CTL_CNT__COUNT; i++)
 		fn(arg, mipha_ctl_counter_name(i), __atomic_load_n(&c->cnt[i], __ATOMIC_RELAXED));
+	/* Wake-ups of the sleeping control lcore by workers and telemetry. */
+	if (c->p.bell != NULL)
+		fn(arg, "ctrl_doorbell_rings", __atomic_load_n(&c->p.bell->rings, __ATOMIC_RELAXED));
 	/* The dynamic-key core's and the AAA client's counters (dk_*, aaa_*). */
 	mipha_ctl_dynkey_visit(c, fn, arg);
 }

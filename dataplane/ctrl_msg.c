@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <rte_ring_elem.h>
 
 #include "ctrl_msg.h"
@@ -26,4 +30,19 @@ struct rte_ring *mipha_ctrl_ring_create(const char *name, unsigned int count, in
 {
 	return rte_ring_create_elem(name, sizeof(struct mipha_ctrl_msg), count, socket,
 				    RING_F_SC_DEQ);
+}
+
+int mipha_ctrl_bell_init(struct mipha_ctrl_bell *b)
+{
+	b->sleeping = 0;
+	b->rings = 0;
+	b->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return b->fd < 0 ? -errno : 0;
+}
+
+void mipha_ctrl_bell_fini(struct mipha_ctrl_bell *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
 }

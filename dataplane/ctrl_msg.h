@@ -24,7 +24,9 @@
 #ifndef MIPHA_DP_CTRL_MSG_H
 #define MIPHA_DP_CTRL_MSG_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -67,6 +69,66 @@ struct rte_ring *mipha_ctrl_ring_create(const char *name, unsigned int count, in
 static inline int mipha_ctrl_send(struct rte_ring *r, const struct mipha_ctrl_msg *msg)
 {
 	return rte_ring_mp_enqueue_elem(r, (void *)(uintptr_t)msg, sizeof(*msg)) == 0 ? 0 : -ENOBUFS;
+}
+
+/*
+ * The control lcore's doorbell. An idle control lcore sleeps on an eventfd
+ * (and on the AAA client's sockets) instead of waking every idle_sleep_us to
+ * look at the ring: a worker that hands it a message while it sleeps rings
+ * the bell (one write), telemetry too. The handshake is Dekker's: control
+ * sets sleeping, then looks at the ring once more before it waits; a worker
+ * enqueues, then looks at sleeping; seq_cst fences on both sides, so one of
+ * the two sees the other.
+ */
+struct mipha_ctrl_bell {
+	int fd;			/* eventfd (non-blocking); -1: no bell, control polls */
+	uint32_t sleeping;	/* 1 while control waits on fd */
+	uint64_t rings;		/* writes to fd (relaxed; any thread) */
+};
+
+/* An eventfd bell: 0 or -errno. */
+int mipha_ctrl_bell_init(struct mipha_ctrl_bell *b);
+void mipha_ctrl_bell_fini(struct mipha_ctrl_bell *b);
+
+/* Worker, telemetry: after handing control work; wakes it if it sleeps. NULL is fine. */
+static inline void mipha_ctrl_bell_ring(struct mipha_ctrl_bell *b)
+{
+	const uint64_t one = 1;
+
+	if (b == NULL || b->fd < 0)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&b->sleeping, __ATOMIC_RELAXED) == 0 ||
+	    __atomic_exchange_n(&b->sleeping, 0, __ATOMIC_ACQ_REL) == 0)
+		return;
+	/* Cannot fail but for a counter at its maximum: control wakes anyway. */
+	if (write(b->fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+		__atomic_fetch_add(&b->rings, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Control, before it waits on b->fd: true when it may (sleeping is set, and
+ * nothing arrived on r in the meantime); false: work came, do not wait.
+ */
+static inline bool mipha_ctrl_bell_arm(struct mipha_ctrl_bell *b, struct rte_ring *r)
+{
+	__atomic_store_n(&b->sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (r != NULL && rte_ring_count(r) != 0) {
+		__atomic_store_n(&b->sleeping, 0, __ATOMIC_RELAXED);
+		return false;
+	}
+	return true;
+}
+
+/* Control, after waiting: no longer asleep; when the bell rang, its count is consumed. */
+static inline void mipha_ctrl_bell_disarm(struct mipha_ctrl_bell *b, bool rung)
+{
+	uint64_t v;
+
+	__atomic_store_n(&b->sleeping, 0, __ATOMIC_RELAXED);
+	if (rung && read(b->fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		v = 0;	/* nothing left: another read took it */
 }
 
 /* Control: up to n messages into msgs; returns how many. */

@@ -60,6 +60,7 @@ static void mipha_reg_to_ctrl(struct mipha_worker *w, struct mipha_reg_item *it,
 		mipha_drop(w, it->m, MIPHA_CNT_DROP_CTRL_RING_FULL);
 		return;
 	}
+	mipha_ctrl_bell_ring(w->p.ctrl_bell);
 	mipha_cnt_inc(&w->cnt, MIPHA_CNT_REG_TO_CTRL);
 }
 
@@ -73,8 +74,8 @@ static void mipha_reg_prev_retired(struct mipha_worker *w, struct mipha_sa *sa)
 
 	mipha_cnt_inc(&w->cnt, MIPHA_CNT_PREV_KEY_RETIRED);
 	/* a full ring only delays the wipe to the binding's end (spec section 7) */
-	if (w->p.ctrl_ring != NULL)
-		mipha_ctrl_send(w->p.ctrl_ring, &msg);
+	if (w->p.ctrl_ring != NULL && mipha_ctrl_send(w->p.ctrl_ring, &msg) == 0)
+		mipha_ctrl_bell_ring(w->p.ctrl_bell);
 }
 
 /* Frames the RRP in scratch (rrp_len bytes) and queues it on the rx port. */

@@ -106,6 +106,7 @@ struct mipha_worker_params {
 	struct mipha_binding_table *bindings;
 	struct mipha_sa_table *sas;
 	struct rte_ring *ctrl_ring;	/* see ctrl_msg.h */
+	struct mipha_ctrl_bell *ctrl_bell;	/* rung after a message (NULL: none) */
 	struct rte_rcu_qsbr *qsbr;	/* the tables' */
 	unsigned int id;		/* worker index: RCU thread id, ctrl_msg.worker */
 	uint16_t rxq;			/* rx queue polled on every port with a role, */

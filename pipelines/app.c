@@ -236,6 +236,8 @@ static int create_tables(struct mipha_app *app, char *err, size_t errlen)
 	app->ring = mipha_ctrl_ring_create("mipha_ctrl", CTRL_RING_SIZE, (int)rte_socket_id());
 	if (app->ring == NULL)
 		return app_error(err, errlen, "control ring: %s", rte_strerror(rte_errno));
+	if (mipha_ctrl_bell_init(&app->bell) != 0)
+		return app_error(err, errlen, "control doorbell (eventfd): %s", strerror(errno));
 	return mipha_static_sa_install(app->sas, app->cfg, err, errlen);
 }
 
@@ -249,6 +251,7 @@ static int create_workers(struct mipha_app *app, char *err, size_t errlen)
 			.bindings = app->bindings,
 			.sas = app->sas,
 			.ctrl_ring = app->ring,
+			.ctrl_bell = &app->bell,
 			.qsbr = app->qsbr,
 			.id = i,
 			.rxq = (uint16_t)i,
@@ -289,9 +292,11 @@ static int create_control(struct mipha_app *app, char *err, size_t errlen)
 		.bindings = app->bindings,
 		.sas = app->sas,
 		.ring = app->ring,
+		.bell = &app->bell,
 		.mp = app->mp,
 		.txq = (uint16_t)app->n_workers,
 		.idle_sleep_us = app->cfg->lcores.idle_sleep_us,
+		.idle_sleep_max_us = MIPHA_CTL_IDLE_SLEEP_MAX_US,
 		.quit = &app->quit,
 		.workers = app->workers,
 		.n_workers = app->n_workers,
@@ -310,6 +315,7 @@ int mipha_app_start(struct mipha_app *app, struct mipha_config *cfg, const char 
 	int error;
 
 	memset(app, 0, sizeof(*app));
+	app->bell.fd = -1;
 	app->cfg = cfg;
 	mipha_worker_conf_default(&app->wconf);
 	fill_worker_conf(app);
@@ -387,6 +393,7 @@ void mipha_app_stop(struct mipha_app *app)
 	app->bindings = NULL;
 	rte_ring_free(app->ring);
 	app->ring = NULL;
+	mipha_ctrl_bell_fini(&app->bell);
 	rte_free(app->qsbr);
 	app->qsbr = NULL;
 	for (i = 0; i < app->n_ports; i++) {

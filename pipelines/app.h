@@ -49,6 +49,7 @@ struct mipha_app {
 	struct mipha_binding_table *bindings;
 	struct mipha_sa_table *sas;
 	struct rte_ring *ring;
+	struct mipha_ctrl_bell bell;	/* wakes the sleeping control lcore */
 	struct mipha_ctl ctl;
 	bool ctl_ready;
 	bool launched;

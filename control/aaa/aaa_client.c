@@ -1157,22 +1157,30 @@ int aaa_client_wait_fd(const struct aaa_client *c)
 	return c->epfd;
 }
 
-int aaa_client_wait(struct aaa_client *c, uint32_t timeout_us)
+int aaa_client_wait_also(struct aaa_client *c, uint32_t timeout_us, int fd, bool *fd_ready)
 {
-	struct pollfd p = { .fd = c->epfd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = c->epfd, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
 	struct timespec ts = {
 		.tv_sec = timeout_us / 1000000,
 		.tv_nsec = (long)(timeout_us % 1000000) * 1000,
 	};
-	int n = ppoll(&p, 1, &ts, NULL);
+	int n = ppoll(p, fd >= 0 ? 2 : 1, &ts, NULL);
 
+	if (fd_ready != NULL)
+		*fd_ready = n > 0 && fd >= 0 && (p[1].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
 	if (n < 0) {
 		/* Interrupted or failed: the next poll looks for itself. */
 		c->rx_state = RX_UNKNOWN;
 		return errno == EINTR ? 0 : -errno;
 	}
-	c->rx_state = n > 0 ? RX_READY : RX_EMPTY;
-	return n > 0;
+	n = (p[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+	c->rx_state = n ? RX_READY : RX_EMPTY;
+	return n;
+}
+
+int aaa_client_wait(struct aaa_client *c, uint32_t timeout_us)
+{
+	return aaa_client_wait_also(c, timeout_us, -1, NULL);
 }
 
 unsigned aaa_client_fds(const struct aaa_client *c, int *fds, unsigned max)

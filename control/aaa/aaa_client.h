@@ -19,6 +19,7 @@
 #ifndef AAA_CLIENT_H
 #define AAA_CLIENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -202,6 +203,12 @@ unsigned aaa_client_fds(const struct aaa_client *c, int *fds, unsigned max);
  */
 int aaa_client_wait(struct aaa_client *c, uint32_t timeout_us);
 int aaa_client_wait_fd(const struct aaa_client *c);
+/*
+ * aaa_client_wait that also ends when fd (the caller's, e.g. an eventfd;
+ * -1: none) is readable; *fd_ready tells (may be NULL). The return value is
+ * about the client's sockets only.
+ */
+int aaa_client_wait_also(struct aaa_client *c, uint32_t timeout_us, int fd, bool *fd_ready);
 
 void aaa_client_counters(const struct aaa_client *c, struct aaa_client_counters *out);
 /* 0, or -EINVAL for an index out of range. */

@@ -11,7 +11,10 @@
  * dataplane tests' harness (tests/dataplane/dp_test.c) builds the rest.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_arp.h>
 #include <rte_eth_ring.h>
@@ -391,4 +394,74 @@ Test(ctl, bad_messages_are_dropped_and_counted)
 	cr_assert_null(ctl_sent(DP_PORT_UP));
 	cr_assert_null(mipha_binding_lookup(dp.bt, home));
 	cr_assert_eq(rte_mempool_in_use_count(dp.mp), 0);
+}
+
+static void *ctl_thread(void *arg)
+{
+	(void)arg;
+	mipha_ctl_loop(&ctl);
+	return NULL;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * The idle control lcore sleeps on its doorbell, 2 s a sleep here: a worker
+ * that hands it a first registration rings the bell, and the reply comes
+ * long before the sleep would have ended; the bell ends the last sleep too,
+ * as telemetry's does. Without the bell the reply would wait out the sleep
+ * (the bound of 1 s catches it; nothing here measures speed).
+ */
+Test(ctl, doorbell_wakes_the_sleeping_control_lcore)
+{
+	struct mipha_ctrl_bell bell;
+	struct rte_mbuf *m = NULL;
+	pthread_t th;
+	uint64_t t;
+
+	cr_assert_eq(mipha_ctrl_bell_init(&bell), 0);
+	ctl.p.bell = &bell;
+	ctl.p.idle_sleep_us = 2000000;
+	ctl.p.idle_sleep_max_us = 2000000;
+	dp.w.p.ctrl_bell = &bell;
+	dp.quit = false;
+	cr_assert_eq(pthread_create(&th, NULL, ctl_thread, NULL), 0);
+	/* Asleep: waiting on the bell (after idle_polls empty polls). */
+	t = now_us();
+	while (__atomic_load_n(&bell.sleeping, __ATOMIC_ACQUIRE) == 0 && now_us() - t < 1000000)
+		usleep(1000);
+	cr_assert_eq(__atomic_load_n(&bell.sleeping, __ATOMIC_ACQUIRE), 1,
+		     "control is not waiting on its doorbell");
+
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len)), 1);
+	t = now_us();
+	while ((m = ctl_sent(DP_PORT_UP)) == NULL && now_us() - t < 1000000)
+		usleep(200);
+	cr_assert_not_null(m, "no reply within 1 s: the doorbell did not wake control");
+	rte_pktmbuf_free(m);
+	m = ctl_sent(DP_PORT_HOME);	/* the gratuitous ARP */
+	rte_pktmbuf_free(m);
+	cr_assert_eq(__atomic_load_n(&bell.rings, __ATOMIC_RELAXED), 1);
+	cr_assert_eq(__atomic_load_n(&ctl.cnt[MIPHA_CTL_CNT_BINDING_NEW], __ATOMIC_RELAXED), 1);
+
+	/* Asleep again: the bell ends that sleep at once too. */
+	t = now_us();
+	while (__atomic_load_n(&bell.sleeping, __ATOMIC_ACQUIRE) == 0 && now_us() - t < 1000000)
+		usleep(1000);
+	__atomic_store_n(&dp.quit, true, __ATOMIC_RELEASE);
+	t = now_us();
+	mipha_ctrl_bell_ring(&bell);
+	pthread_join(th, NULL);
+	cr_assert_lt(now_us() - t, 1000000, "the bell did not end the sleep");
+	cr_assert_eq(__atomic_load_n(&bell.rings, __ATOMIC_RELAXED), 2);
+	dp.quit = false;
+	dp.w.p.ctrl_bell = NULL;
+	ctl.p.bell = NULL;
+	mipha_ctrl_bell_fini(&bell);
 }

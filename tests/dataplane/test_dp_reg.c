@@ -652,3 +652,36 @@ Test(dp_reg, mixed_burst)
 	cr_assert_arr_eq(p2, want, wn);
 	cr_assert_eq(dp_ring_drain(), 1);
 }
+
+/* The worker rings control's doorbell after a message only while control sleeps. */
+Test(dp_reg, ctrl_bell_rung_only_while_control_sleeps)
+{
+	struct mipha_ctrl_bell bell;
+	struct mipha_ctrl_msg msg;
+	uint8_t rrq[512];
+	uint64_t v;
+	size_t n = dp_vec_hex("initial_rrq", NULL, rrq, sizeof(rrq));
+
+	cr_assert_eq(mipha_ctrl_bell_init(&bell), 0);
+	dp.w.p.ctrl_bell = &bell;
+	/* control awake: no write */
+	run1(dp_frame_rrq(coa0, ha, 434, rrq, (uint16_t)n));
+	msg = take_msg();
+	rte_pktmbuf_free(msg.m);
+	cr_assert_eq(read(bell.fd, &v, sizeof(v)), -1, "the bell rang while control was awake");
+	cr_assert_eq(bell.rings, 0);
+	/* control asleep: one write, and it is marked awake */
+	cr_assert(mipha_ctrl_bell_arm(&bell, dp.ring));
+	run1(dp_frame_rrq(coa0, ha, 434, rrq, (uint16_t)n));
+	cr_assert_eq(bell.sleeping, 0);
+	cr_assert_eq(read(bell.fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	cr_assert_eq(v, 1);
+	cr_assert_eq(bell.rings, 1);
+	/* a message waiting: control must not go to sleep */
+	cr_assert_not(mipha_ctrl_bell_arm(&bell, dp.ring));
+	cr_assert_eq(bell.sleeping, 0);
+	msg = take_msg();
+	rte_pktmbuf_free(msg.m);
+	dp.w.p.ctrl_bell = NULL;
+	mipha_ctrl_bell_fini(&bell);
+}
