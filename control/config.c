@@ -837,7 +837,7 @@ static bool sa_same_mn(const struct mipha_cfg_sa *a, const struct mipha_cfg_sa *
 static int check_sa(const struct cfg_ctx *c, const char *section, const struct seen *seen,
 		    const struct mipha_config *cfg, const struct mipha_cfg_sa *sa)
 {
-	unsigned int j;
+	unsigned int j, same_nai = 0;
 
 	if (sa->home_addr == 0 && sa->nai[0] == '\0')
 		return cfg_error(c, section, NULL, "missing key 'home_address' (or 'nai')");
@@ -854,9 +854,23 @@ static int check_sa(const struct cfg_ctx *c, const char *section, const struct s
 	    ntohl(sa->home_addr) <= ntohl(cfg->ha.home_pool_last))
 		return cfg_error(c, section, "home_address",
 				 "inside [ha] home_pool (dynamic MNs get those)");
+	/* By NAI alone: the home address comes from the pool at registration (ctl_nai.c). */
+	if (sa->home_addr == 0 && cfg->ha.home_pool_first == 0)
+		return cfg_error(c, section, "nai",
+				 "an SA by nai alone needs [ha] home_pool (its home address is "
+				 "assigned from there)");
 	for (j = 0; j < cfg->n_sa; j++) {
 		const struct mipha_cfg_sa *o = &cfg->sa[j];
 
+		if (sa->nai[0] != '\0' && strcmp(sa->nai, o->nai) == 0 &&
+		    (sa->home_addr == 0) != (o->home_addr == 0))
+			return cfg_error(c, section, sa->home_addr != 0 ? "home_address" : "nai",
+					 "[sa.%s] (line %u) gives this NAI %s: give every SA of an "
+					 "NAI a home_address, or none",
+					 o->name, o->line, o->home_addr != 0 ? "a home_address" : "none");
+		if (sa->home_addr == 0 && o->home_addr == 0 && strcmp(sa->nai, o->nai) == 0 &&
+		    ++same_nai >= 2)
+			return cfg_error(c, section, "nai", "more than 2 SAs for this NAI");
 		if (sa_same_mn(sa, o) && o->spi == sa->spi)
 			return cfg_error(c, section, "spi",
 					 "%u already used for this mobile node by [sa.%s] (line %u)",

@@ -15,6 +15,7 @@
 #include "binding_table.h"
 #include "config.h"
 #include "ctl.h"
+#include "dynkey.h"
 #include "mip_auth.h"
 #include "mip_ntp.h"
 #include "sa_table.h"
@@ -22,7 +23,7 @@
 /* RFC 5944 3.4: requested encapsulation unavailable. */
 #define MIPHA_CODE_ENCAP_UNAVAILABLE 139
 /* Largest RRP control builds: header, NAI, MHAE. */
-#define RRP_MAX (MIP_RRP_HDR_LEN + 2 + MIP_NAI_MAX + 6 + MIP_MD5_AUTH_LEN)
+#define RRP_MAX MIPHA_CTL_RRP_MAX
 /* Entries mipha_ctl_expire looks at per poll, so a burst of expiries cannot stall the ring. */
 #define EXPIRE_BATCH 256
 
@@ -54,8 +55,21 @@ int mipha_ctl_init(struct mipha_ctl *c, const struct mipha_ctl_params *p)
 	error = mipha_expiry_init(&c->expiry, 1024);
 	if (error != 0)
 		return error;
-	error = mipha_ctl_dynkey_init(c);
+	/* One [ha] home_pool for dynamic MNs and SAs by NAI alone: one owner per address. */
+	if (p->cfg != NULL && p->cfg->ha.home_pool_first != 0) {
+		c->pool = mipha_pool_create(p->cfg->ha.home_pool_first, p->cfg->ha.home_pool_last,
+					    &error);
+		if (c->pool == NULL) {
+			mipha_expiry_fini(&c->expiry);
+			return error;
+		}
+	}
+	error = mipha_ctl_nai_init(c);
+	if (error == 0)
+		error = mipha_ctl_dynkey_init(c);
 	if (error != 0) {
+		mipha_ctl_nai_fini(c);
+		mipha_pool_destroy(c->pool);
 		mipha_expiry_fini(&c->expiry);
 		return error;
 	}
@@ -66,6 +80,9 @@ int mipha_ctl_init(struct mipha_ctl *c, const struct mipha_ctl_params *p)
 void mipha_ctl_fini(struct mipha_ctl *c)
 {
 	mipha_ctl_dynkey_fini(c);
+	mipha_ctl_nai_fini(c);
+	mipha_pool_destroy(c->pool);
+	c->pool = NULL;
 	mipha_expiry_fini(&c->expiry);
 	/* Wait out a telemetry call still in flight (it times out on its own). */
 	pthread_mutex_lock(&c->tel.lock);
@@ -130,28 +147,69 @@ void mipha_ctl_reply_unsigned(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
  * recorded in the SA's duplicate cache so an exact copy of the RRQ gets it
  * again from the fast path (spec section 8). 0, or -1 when dropped.
  */
-static int reply_signed(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const struct mip_msg *rrq,
-			uint8_t code, uint16_t lifetime)
+int mipha_ctl_reply_keyed(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			  const struct mip_msg *rrq, uint8_t code, uint16_t lifetime,
+			  uint64_t ident, uint32_t spi, enum mip_alg alg, const struct mip_key *key,
+			  struct mipha_sa *dup_sa, uint8_t *copy, uint16_t *copy_len)
 {
-	const struct mipha_sa_key *k = mipha_sa_key_for(msg->sa, msg->verified_spi);
 	uint8_t rrp[RRP_MAX];
 	uint16_t off = 0, len;
 
-	if (k == NULL) {
-		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
-		return -1;
-	}
-	len = mipha_rrp_build(rrp, sizeof(rrp), rrq, code, lifetime, rrq->ha_addr, rrq->ident,
-			      msg->verified_spi, &off);
-	if (len == 0 || mip_auth_sign(rrp, off, (enum mip_alg)k->alg, &k->key) != 0) {
+	len = mipha_rrp_build(rrp, sizeof(rrp), rrq, code, lifetime, rrq->ha_addr, ident, spi,
+			      &off);
+	if (len == 0 || mip_auth_sign(rrp, off, alg, key) != 0) {
 		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
 		return -1;
 	}
 	/* Before the frame is rewritten: the cache keeps the RRQ's CRC. */
-	mipha_sa_dup_store(msg->sa, MIPHA_DUP_FAST, rrq->buf, rrq->len, rrq->ident, code, lifetime,
-			   msg->verified_spi, rrp + off);
+	if (dup_sa != NULL)
+		mipha_sa_dup_store(dup_sa, MIPHA_DUP_FAST, rrq->buf, rrq->len, rrq->ident, code,
+				   lifetime, spi, rrp + off);
+	if (copy != NULL) {
+		memcpy(copy, rrp, len);
+		*copy_len = len;
+	}
 	send_reply(c, msg, rrp, len);
 	return 0;
+}
+
+/* The signer of a reply to an RRQ a worker verified (msg->sa, msg->verified_spi). */
+static int msg_signer(const struct mipha_ctrl_msg *msg, struct mipha_ctl_signer *s)
+{
+	const struct mipha_sa_key *k = mipha_sa_key_for(msg->sa, msg->verified_spi);
+
+	memset(s, 0, sizeof(*s));
+	if (k == NULL)
+		return -1;
+	s->spi = msg->verified_spi;
+	s->alg = (enum mip_alg)k->alg;
+	s->key = &k->key;
+	s->dup_sa = msg->sa;
+	return 0;
+}
+
+static int reply_with(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const struct mip_msg *rrq,
+		      const struct mipha_ctl_signer *s, uint8_t code, uint16_t lifetime)
+{
+	return mipha_ctl_reply_keyed(c, msg, rrq, code, lifetime, rrq->ident, s->spi, s->alg,
+				     s->key, s->dup_sa, s->copy, s->copy_len);
+}
+
+/*
+ * A reply signed with the key that verified the RRQ (verified_spi of sa),
+ * recorded in the SA's duplicate cache so an exact copy of the RRQ gets it
+ * again from the fast path (spec section 8). 0, or -1 when dropped.
+ */
+static int reply_signed(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const struct mip_msg *rrq,
+			uint8_t code, uint16_t lifetime)
+{
+	struct mipha_ctl_signer s;
+
+	if (msg_signer(msg, &s) != 0) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
+		return -1;
+	}
+	return reply_with(c, msg, rrq, &s, code, lifetime);
 }
 
 /* RFC 5944 4.6: tell the home link that home_addr is now at each home port's MAC. */
@@ -193,9 +251,8 @@ static uint16_t granted_lifetime(const struct mipha_ctl *c, uint16_t asked)
 	return asked < max ? asked : (uint16_t)max;
 }
 
-/* Verified first registration: install the binding, answer 0/1, announce. */
-static void handle_new_binding(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
-			       const struct mip_msg *rrq)
+int mipha_ctl_register(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const struct mip_msg *rrq,
+		       const struct mipha_ctl_signer *s)
 {
 	uint32_t now = mipha_clock_sec(&c->p.wconf->clock);
 	uint16_t lifetime = granted_lifetime(c, rrq->lifetime);
@@ -205,34 +262,55 @@ static void handle_new_binding(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 		.home_addr = rrq->home_addr,
 		.gen = c->gen,
 	};
+	bool fresh;
 	int error;
 
 	if (rrq->flags & (MIP_FLAG_M | MIP_FLAG_G)) {
 		/* Only IP-in-IP is implemented (RFC 5944 3.8.3 code 139). */
-		if (reply_signed(c, msg, rrq, MIPHA_CODE_ENCAP_UNAVAILABLE, 0) == 0)
-			cnt(c, MIPHA_CTL_CNT_REPLY_139);
-		return;
+		if (reply_with(c, msg, rrq, s, MIPHA_CODE_ENCAP_UNAVAILABLE, 0) != 0)
+			return -1;
+		cnt(c, MIPHA_CTL_CNT_REPLY_139);
+		return MIPHA_CODE_ENCAP_UNAVAILABLE;
 	}
 	/* The entry first: a binding without one would never expire. */
 	if (mipha_expiry_push(&c->expiry, &e) != 0) {
 		cnt(c, MIPHA_CTL_CNT_DROP_EXPIRY_NOMEM);
-		if (reply_signed(c, msg, rrq, MIP_CODE_INSUFFICIENT_RESOURCES, 0) == 0)
-			cnt(c, MIPHA_CTL_CNT_REPLY_130);
-		return;
+		if (reply_with(c, msg, rrq, s, MIP_CODE_INSUFFICIENT_RESOURCES, 0) != 0)
+			return -1;
+		cnt(c, MIPHA_CTL_CNT_REPLY_130);
+		return MIP_CODE_INSUFFICIENT_RESOURCES;
 	}
 	c->gen++;	/* used or not, never reused: one live entry per binding */
+	fresh = mipha_binding_lookup(c->p.bindings, rrq->home_addr) == NULL;
 	error = mipha_binding_install(c->p.bindings, rrq->home_addr, rrq->coa, e.expiry,
 				      rrq->flags, e.gen, NULL);
 	if (error != 0) {
 		/* The pushed entry finds no binding of its generation and dies. */
-		if (reply_signed(c, msg, rrq, MIP_CODE_INSUFFICIENT_RESOURCES, 0) == 0)
-			cnt(c, MIPHA_CTL_CNT_REPLY_130);
+		if (reply_with(c, msg, rrq, s, MIP_CODE_INSUFFICIENT_RESOURCES, 0) != 0)
+			return -1;
+		cnt(c, MIPHA_CTL_CNT_REPLY_130);
+		return MIP_CODE_INSUFFICIENT_RESOURCES;
+	}
+	if (fresh)
+		cnt(c, MIPHA_CTL_CNT_BINDING_NEW);
+	if (reply_with(c, msg, rrq, s, code, lifetime) == 0)
+		cnt(c, MIPHA_CTL_CNT_REPLY_ACCEPTED);
+	if (fresh)
+		send_garp(c, rrq->home_addr);
+	return code;
+}
+
+/* Verified first registration: install the binding, answer 0/1, announce. */
+static void handle_new_binding(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			       const struct mip_msg *rrq)
+{
+	struct mipha_ctl_signer s;
+
+	if (msg_signer(msg, &s) != 0) {
+		drop(c, msg, MIPHA_CTL_CNT_DROP_REPLY);
 		return;
 	}
-	cnt(c, MIPHA_CTL_CNT_BINDING_NEW);
-	if (reply_signed(c, msg, rrq, code, lifetime) == 0)
-		cnt(c, MIPHA_CTL_CNT_REPLY_ACCEPTED);
-	send_garp(c, rrq->home_addr);
+	mipha_ctl_register(c, msg, rrq, &s);
 }
 
 /* Verified deregistration: remove the binding now, answer 0 with lifetime 0. */
@@ -245,6 +323,8 @@ static void handle_dereg(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
 		cnt(c, MIPHA_CTL_CNT_DEREG_UNBOUND);
 	if (reply_signed(c, msg, rrq, MIP_CODE_ACCEPTED, 0) == 0)
 		cnt(c, MIPHA_CTL_CNT_REPLY_ACCEPTED);
+	/* An address assigned to an NAI static MN goes back to the pool (SA removed). */
+	mipha_ctl_nai_unbind(c, rrq->home_addr);
 }
 
 /* An exact copy of an RRQ whose reply control built: the cached reply again. */
@@ -321,6 +401,8 @@ void mipha_ctl_handle(struct mipha_ctl *c, struct mipha_ctrl_msg *msg)
 		handle_dereg(c, msg, &rrq);
 		return;
 	case MIPHA_CTRL_UNKNOWN_SPI:
+		if (mipha_ctl_nai_rrq(c, msg, &rrq))
+			return;	/* an SA by NAI alone: answered */
 		mipha_ctl_reply_unsigned(c, msg, &rrq, MIP_CODE_MN_FAILED_AUTH);
 		cnt(c, MIPHA_CTL_CNT_REPLY_131_UNKNOWN_SPI);
 		return;
@@ -369,6 +451,11 @@ unsigned int mipha_ctl_expire(struct mipha_ctl *c, uint32_t now_sec)
 		}
 		if (mipha_ctl_dynkey_expired(c, e.home_addr)) {
 			/* Keys wiped or continued, binding removed by the core's decision. */
+			cnt(c, MIPHA_CTL_CNT_BINDING_EXPIRED);
+			continue;
+		}
+		if (mipha_ctl_nai_unbind(c, e.home_addr)) {
+			/* Binding and SA removed, the address back in the pool. */
 			cnt(c, MIPHA_CTL_CNT_BINDING_EXPIRED);
 			continue;
 		}

@@ -11,7 +11,10 @@
  *    installed, reply 0 (1 when S was asked for) signed with that SA,
  *    gratuitous ARP on the home-role ports;
  *  - deregistration (verified): binding removed at once, reply 0, signed;
- *  - unknown SPI: 131, no MHAE;
+ *  - unknown SPI: 131, no MHAE, unless the RRQ names an NAI with an SA
+ *    configured by NAI alone under that SPI (ctl_nai.c): verified here with
+ *    the static key, a home address assigned from [ha] home_pool, the SA
+ *    installed under it, binding and reply as for a first registration;
  *  - dynamic keys (spec sections 5-8), with an [aaa] section: the
  *    mipha_ctl_dynkey_*() hooks below (ctl_dynkey.c) drive the AAA client
  *    and the dynamic-key core (control/dynkey) and apply its decisions;
@@ -34,7 +37,10 @@
 struct mipha_config;
 struct mipha_ctl;
 struct mipha_ctl_dynkey;
+struct mipha_ctl_nai;
 struct mipha_dk_stats;
+struct mipha_pool;
+struct mipha_sa;
 struct rte_tel_data;
 
 /* Control lcore counters: one X-macro list, names as telemetry shows them. */
@@ -64,7 +70,16 @@ struct rte_tel_data;
 	X(DROP_EXPIRY_NOMEM, "ctrl_drop_expiry_nomem", "binding refused: no memory for its expiry entry") \
 	X(DYNKEY_SUPERSEDED, "ctrl_dynkey_superseded", "initial RRQs superseded by a newer one") \
 	X(DYNKEY_DENIED, "ctrl_dynkey_denied", "dynamic-key denials sent (see dk_replies_*)") \
-	X(DYNKEY_DROPPED, "ctrl_dynkey_dropped", "dynamic-key RRQs dropped (see dk_drop_*)")
+	X(DYNKEY_DROPPED, "ctrl_dynkey_dropped", "dynamic-key RRQs dropped (see dk_drop_*)") \
+	X(NAI_ACCEPTED, "ctrl_nai_accepted", "registrations accepted by control under an SA by NAI alone") \
+	X(NAI_ASSIGNED, "ctrl_nai_assigned", "home_pool addresses given to an MN with an SA by NAI alone") \
+	X(NAI_RELEASED, "ctrl_nai_released", "addresses those MNs gave back (deregistration, expiry, move)") \
+	X(NAI_DEREG, "ctrl_nai_deregistrations", "deregistrations answered by control under an SA by NAI alone") \
+	X(NAI_DUPLICATE, "ctrl_nai_duplicates", "exact copies answered with the NAI's cached reply") \
+	X(NAI_REPLY_129, "ctrl_nai_replies_129", "129 replies: address held by another MN or not in home_pool") \
+	X(NAI_REPLY_130, "ctrl_nai_replies_130", "130 replies: home_pool exhausted or tables full") \
+	X(NAI_REPLY_131, "ctrl_nai_replies_131_bad_mhae", "131 replies: MHAE does not verify with the NAI's key") \
+	X(NAI_REPLY_133, "ctrl_nai_replies_133", "133 replies: Identification outside tolerance or not newer")
 
 enum mipha_ctl_counter {
 #define MIPHA_CTL_CNT_ENUM(id, name, help) MIPHA_CTL_CNT_##id,
@@ -107,6 +122,8 @@ struct mipha_ctl {
 	struct mipha_expiry expiry;
 	uint64_t gen;				/* next binding generation (cookie) */
 	struct mipha_ctl_dynkey *dynkey;	/* NULL without [aaa]: dynamic keys off */
+	struct mipha_pool *pool;		/* [ha] home_pool, shared (NULL without one) */
+	struct mipha_ctl_nai *nai;		/* SAs by NAI alone (NULL when none) */
 	struct {
 		pthread_mutex_t lock;		/* one request at a time */
 		int state;			/* atomic: idle, asked, running, done (ctl.c) */
@@ -192,6 +209,57 @@ void mipha_ctl_send_reply(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const
 			  size_t len);
 /* Gratuitous ARP for home_addr on every home-role port (a binding starts). */
 void mipha_ctl_garp(struct mipha_ctl *c, uint32_t home_addr);
+
+/*
+ * A reply to rrq signed with (alg, key) under spi: header from rrq (its Home
+ * Address: pass a copy to answer with another), NAI echoed, Identification
+ * ident. Recorded in dup_sa's duplicate cache when not NULL; the reply bytes
+ * copied to copy (MIPHA_CTL_RRP_MAX bytes) when not NULL. 0, or -1 when dropped.
+ */
+#define MIPHA_CTL_RRP_MAX (MIP_RRP_HDR_LEN + 2 + MIP_NAI_MAX + 6 + MIP_MD5_AUTH_LEN)
+int mipha_ctl_reply_keyed(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,
+			  const struct mip_msg *rrq, uint8_t code, uint16_t lifetime,
+			  uint64_t ident, uint32_t spi, enum mip_alg alg, const struct mip_key *key,
+			  struct mipha_sa *dup_sa, uint8_t *copy, uint16_t *copy_len);
+/*
+ * A verified registration of rrq->home_addr: installs or refreshes the
+ * binding, answers 0 (1 when S was asked for) signed as s says, announces a
+ * new binding; 139 for M or G, 130 when the tables are full. Returns the code
+ * sent, or -1 when the reply was dropped.
+ */
+struct mipha_ctl_signer {
+	uint32_t spi;
+	enum mip_alg alg;
+	const struct mip_key *key;
+	struct mipha_sa *dup_sa;	/* duplicate cache to record the reply in, or NULL */
+	uint8_t *copy;			/* as mipha_ctl_reply_keyed */
+	uint16_t *copy_len;
+};
+int mipha_ctl_register(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const struct mip_msg *rrq,
+		       const struct mipha_ctl_signer *s);
+
+/*
+ * SAs configured by NAI alone (ctl_nai.c, spec section 9 with the home
+ * address rules of section 5 step 5): the MN asks for an address with its
+ * NAI and an MHAE under its static SPI; control assigns one from the shared
+ * [ha] home_pool and installs the SA under it, so re-registrations take the
+ * workers' fast path. Replay state per NAI, kept across registrations.
+ */
+/* From mipha_ctl_init (after the pool, before the dynamic-key core). 0 or -errno. */
+int mipha_ctl_nai_init(struct mipha_ctl *c);
+void mipha_ctl_nai_fini(struct mipha_ctl *c);
+/* An RRQ with no SA under (home address, SPI): true when it was an NAI static MN's (answered). */
+bool mipha_ctl_nai_rrq(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, const struct mip_msg *rrq);
+/*
+ * home's binding ended (deregistration, expiry): when an NAI static MN held
+ * it, removes binding and SA (its replay state read back first) and gives
+ * the address back to the pool; true then.
+ */
+bool mipha_ctl_nai_unbind(struct mipha_ctl *c, uint32_t home);
+/* Has the NAI (n bytes) an SA of NAI alone under spi? */
+bool mipha_ctl_nai_has_spi(const struct mipha_ctl *c, const char *nai, size_t n, uint32_t spi);
+/* The address an NAI static MN holds now (0: none). */
+uint32_t mipha_ctl_nai_home(const struct mipha_ctl *c, const char *nai);
 
 /* Replies without MHAE (the RRQ could not be verified): code, lifetime 0. */
 void mipha_ctl_reply_unsigned(struct mipha_ctl *c, struct mipha_ctrl_msg *msg,

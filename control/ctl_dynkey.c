@@ -59,14 +59,20 @@ static void free_msg(struct mipha_ctl *c, struct mipha_ctrl_msg *msg, enum mipha
 }
 
 /*
- * The dynamic core asks: is there a static SA for (home, spi)? spi 0: under
- * any SPI (the address is a static MN's). (spec section 9)
+ * The dynamic core asks: is there a static SA for (home, spi), or one of the
+ * NAI configured by NAI alone under spi? spi 0: under any SPI (the address is
+ * a static MN's). (spec section 9)
  */
-static bool static_sa_exists(uint32_t home, uint32_t spi, void *arg)
+static bool static_sa_exists(uint32_t home, const char *nai, size_t nai_len, uint32_t spi,
+			     void *arg)
 {
 	struct mipha_ctl *c = arg;
 	const struct mipha_sa *sa;
 
+	if (spi != 0 && nai != NULL && mipha_ctl_nai_has_spi(c, nai, nai_len, spi))
+		return true;
+	if (home == 0)
+		return false;
 	if (spi == 0) {
 		for (unsigned int i = 0; c->p.cfg != NULL && i < c->p.cfg->n_sa; i++)
 			if (c->p.cfg->sa[i].home_addr == home)
@@ -562,6 +568,7 @@ static void dk_cfg(struct mipha_ctl *c, const struct mipha_config *cfg, struct m
 	dc->dynamic_algorithms = cfg->ha.dynamic_algorithms;
 	dc->pool_first = cfg->ha.home_pool_first;
 	dc->pool_last = cfg->ha.home_pool_last;
+	dc->pool = c->pool;	/* shared with the SAs by NAI alone (ctl_nai.c) */
 	dc->key_continuation = cfg->ha.key_continuation;
 	dc->static_sa_exists = static_sa_exists;
 	dc->static_sa_arg = c;

@@ -68,14 +68,8 @@ int mipha_static_sa_install(struct mipha_sa_table *t, const struct mipha_config 
 		const struct mipha_cfg_sa *s = &cfg->sa[i];
 		bool seen = false;
 
-		if (s->home_addr == 0) {
-			/* Needs home-address assignment by NAI: the dynamic-key issue. */
-			snprintf(err, errlen,
-				 "%s:%u: [sa.%s]: an SA by nai alone (no home_address) is not "
-				 "supported yet",
-				 cfg->path, s->line, s->name);
-			return -1;
-		}
+		if (s->home_addr == 0)
+			continue;	/* by NAI alone: installed at registration (ctl_nai.c) */
 		for (j = 0; j < i; j++)
 			if (cfg->sa[j].home_addr == s->home_addr)
 				seen = true;

@@ -3,7 +3,8 @@
  * Static SAs of the configuration ([sa.NAME], spec section 9) into the SA
  * table. One struct mipha_sa per home address holds its SAs (at most
  * MIPHA_SA_NKEYS SPIs), so the replay state is per home address as the spec
- * says for static SAs.
+ * says for static SAs. An SA configured by NAI alone has no address yet: the
+ * control lcore installs it when the MN registers (ctl_nai.c).
  */
 #ifndef MIPHA_CTL_STATIC_SA_H
 #define MIPHA_CTL_STATIC_SA_H

@@ -13,6 +13,7 @@
 #include "binding_table.h"
 #include "config.h"
 #include "ctl.h"
+#include "dynkey.h"
 #include "mip_ntp.h"
 #include "sa_table.h"
 #include "telemetry.h"
@@ -66,6 +67,11 @@ static void visit_ctl(const struct mipha_ctl *c, stat_fn fn, void *arg)
 	/* Wake-ups of the sleeping control lcore by workers and telemetry. */
 	if (c->p.bell != NULL)
 		fn(arg, "ctrl_doorbell_rings", __atomic_load_n(&c->p.bell->rings, __ATOMIC_RELAXED));
+	/* [ha] home_pool, shared by dynamic MNs and SAs by NAI alone. */
+	if (c->pool != NULL) {
+		fn(arg, "ctrl_pool_size", mipha_pool_size(c->pool));
+		fn(arg, "ctrl_pool_free", mipha_pool_free_count(c->pool));
+	}
 	/* The dynamic-key core's and the AAA client's counters (dk_*, aaa_*). */
 	mipha_ctl_dynkey_visit(c, fn, arg);
 }
@@ -286,6 +292,14 @@ static int ctl_sa(struct mipha_ctl *c, const char *params, struct rte_tel_data *
 		rte_tel_data_add_dict_string(one, "home_address", a);
 		if (s->nai[0] != '\0')
 			rte_tel_data_add_dict_string(one, "nai", s->nai);
+		if (s->home_addr == 0) {
+			/* By NAI alone: the address the MN holds now, from [ha] home_pool. */
+			uint32_t held = mipha_ctl_nai_home(c, s->nai);
+
+			if (held != 0)
+				addr_str(held, a, sizeof(a));
+			rte_tel_data_add_dict_string(one, "assigned_address", held != 0 ? a : "none");
+		}
 		rte_tel_data_add_dict_u64(one, "spi", s->spi);
 		rte_tel_data_add_dict_string(one, "algorithm", mipha_alg_name(s->alg));
 		rte_tel_data_add_dict_int(one, "replay_tolerance", (int)s->replay_tolerance);

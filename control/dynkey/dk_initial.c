@@ -14,10 +14,12 @@ static bool alg_allowed(const struct mipha_dk *dk, uint8_t alg)
 	return alg < 32 && (dk->cfg.dynamic_algorithms & MIPHA_DK_ALG_BIT(alg)) != 0;
 }
 
-static bool static_sa(const struct mipha_dk *dk, uint32_t home, uint32_t spi)
+/* A static SA of this MN (its home address, or its NAI by an SA of NAI alone) under spi. */
+static bool static_sa(const struct mipha_dk *dk, uint32_t home, const char *nai, size_t n,
+		      uint32_t spi)
 {
-	return dk->cfg.static_sa_exists != NULL && home != 0 && spi != 0 &&
-	       dk->cfg.static_sa_exists(home, spi, dk->cfg.static_sa_arg);
+	return dk->cfg.static_sa_exists != NULL && spi != 0 && (home != 0 || nai != NULL) &&
+	       dk->cfg.static_sa_exists(home, nai, n, spi, dk->cfg.static_sa_arg);
 }
 
 static struct dk_pending *pend_by_nai(const struct mipha_dk *dk, const char *nai, size_t n,
@@ -82,8 +84,9 @@ static uint8_t initial_check(const struct mipha_dk *dk, const struct mip_msg *m)
 		return MIP_CODE_POORLY_FORMED;
 	if (!alg_allowed(dk, m->key_s.alg) || (has_s2 && !alg_allowed(dk, m->key_s2.alg)))
 		return MIP_CODE_POORLY_FORMED;
-	if (static_sa(dk, m->home_addr, m->key_s.spi) ||
-	    (has_s2 && static_sa(dk, m->home_addr, m->key_s2.spi)))
+	if (static_sa(dk, m->home_addr, (const char *)m->nai.p, m->nai.len, m->key_s.spi) ||
+	    (has_s2 && static_sa(dk, m->home_addr, (const char *)m->nai.p, m->nai.len,
+				 m->key_s2.spi)))
 		return MIP_CODE_POORLY_FORMED;
 	return 0;
 }
@@ -216,7 +219,7 @@ static uint8_t home_choose(struct mipha_dk *dk, const struct dk_pending *p,
 		*home = r->framed_ip;
 	} else if (want != 0) {
 		/* Configured for this NAI, in the pool, or the one it holds already. */
-		if (want != assigned && !dk_pool_contains(&dk->pool, want) &&
+		if (want != assigned && !dk_pool_contains(dk->pool, want) &&
 		    (mn == NULL || mn->home != want))
 			return MIP_CODE_ADMIN_PROHIBITED;
 		*home = want;
@@ -225,7 +228,7 @@ static uint8_t home_choose(struct mipha_dk *dk, const struct dk_pending *p,
 	} else if (assigned != 0) {
 		*home = assigned;
 	} else {
-		if (dk->pool.nfree == 0)
+		if (dk->pool->nfree == 0)
 			return MIP_CODE_INSUFFICIENT_RESOURCES;
 		*home = 0;	/* any free pool address, at commit */
 		return 0;
@@ -240,12 +243,12 @@ static uint8_t home_choose(struct mipha_dk *dk, const struct dk_pending *p,
 static uint8_t home_commit(struct mipha_dk *dk, const struct dk_mn *mn, uint32_t *home)
 {
 	if (*home == 0) {
-		*home = dk_pool_alloc(&dk->pool);
+		*home = dk_pool_alloc(dk->pool);
 		return *home != 0 ? 0 : MIP_CODE_INSUFFICIENT_RESOURCES;
 	}
 	if (mn != NULL && mn->home == *home)
 		return 0;
-	if (dk_pool_contains(&dk->pool, *home) && dk_pool_take(&dk->pool, *home) != 0)
+	if (dk_pool_contains(dk->pool, *home) && dk_pool_take(dk->pool, *home) != 0)
 		return MIP_CODE_ADMIN_PROHIBITED;
 	return 0;
 }
@@ -371,12 +374,12 @@ static enum mipha_dk_action result_accept(struct mipha_dk *dk, const struct dk_p
 		goto done;
 	}
 	code = home_choose(dk, p, r, mn, &home);
-	if (code == 0 && (static_sa(dk, home, p->ks.spi) ||
-			  (p->has_ks2 && static_sa(dk, home, p->ks2.spi))))
+	if (code == 0 && (static_sa(dk, home, p->nai, p->nai_len, p->ks.spi) ||
+			  (p->has_ks2 && static_sa(dk, home, p->nai, p->nai_len, p->ks2.spi))))
 		code = MIP_CODE_POORLY_FORMED;
 	/* A static MN's address (given by Framed-IP-Address) under other SPIs. */
 	if (code == 0 && home != 0 && dk->cfg.static_sa_exists != NULL &&
-	    dk->cfg.static_sa_exists(home, 0, dk->cfg.static_sa_arg))
+	    dk->cfg.static_sa_exists(home, NULL, 0, 0, dk->cfg.static_sa_arg))
 		code = MIP_CODE_ADMIN_PROHIBITED;
 	if (code == 0 && mn == NULL) {
 		mn = dk_mn_new(dk, p->nai, p->nai_len);

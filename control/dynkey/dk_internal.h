@@ -85,7 +85,8 @@ struct mipha_dk {
 	uint32_t n_pending;
 	struct dk_rate rate_nai;
 	struct dk_rate rate_src;
-	struct dk_pool pool;
+	struct dk_pool own_pool;	/* when cfg.pool is NULL */
+	struct dk_pool *pool;		/* own_pool or the shared one */
 	struct dk_heap timers;
 };
 

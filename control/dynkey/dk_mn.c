@@ -59,7 +59,7 @@ void dk_mn_set_home(struct mipha_dk *dk, struct dk_mn *mn, uint32_t home)
 		return;
 	if (mn->home != 0) {
 		dk_hash_del(&dk->mn_by_home, &mn->by_home);
-		dk_pool_release(&dk->pool, mn->home);
+		dk_pool_release(dk->pool, mn->home);
 	}
 	mn->home = home;
 	if (home != 0)
@@ -118,6 +118,9 @@ uint64_t dk_mn_last_accepted(const struct mipha_dk *dk, const struct dk_mn *mn)
 	if (dk->cfg.last_ident == NULL || mn->home == 0)
 		return mn->last_ident;
 	dp = dk->cfg.last_ident(mn->home, mn->spi1, mn->spi2, dk->cfg.last_ident_arg);
+	/* 0 is "none": in serial order it would pass for later than most idents. */
+	if (dp == 0 || mn->last_ident == 0)
+		return dp | mn->last_ident;
 	return mip_ntp_cmp(dp, mn->last_ident) > 0 ? dp : mn->last_ident;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "dk_table.h"
+#include "dynkey.h"
 
 #define DK_POOL_MAX (1u << 24)
 
@@ -96,4 +97,70 @@ void dk_pool_release(struct dk_pool *p, uint32_t addr_be)
 	p->stack[p->nfree] = off;
 	p->pos[off] = p->nfree;
 	p->nfree++;
+}
+
+/* The shared pool (dynkey.h): a dk_pool of its own. */
+struct mipha_pool {
+	struct dk_pool p;
+};
+
+struct mipha_pool *mipha_pool_create(uint32_t first_be, uint32_t last_be, int *error)
+{
+	struct mipha_pool *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (p == NULL) {
+		*error = -ENOMEM;
+		return NULL;
+	}
+	err = dk_pool_init(&p->p, first_be, last_be);
+	if (err != 0) {
+		free(p);
+		*error = err;
+		return NULL;
+	}
+	return p;
+}
+
+void mipha_pool_destroy(struct mipha_pool *p)
+{
+	if (p == NULL)
+		return;
+	dk_pool_fini(&p->p);
+	free(p);
+}
+
+struct dk_pool *mipha_pool_dk(struct mipha_pool *p)
+{
+	return &p->p;
+}
+
+bool mipha_pool_contains(const struct mipha_pool *p, uint32_t addr_be)
+{
+	return dk_pool_contains(&p->p, addr_be);
+}
+
+int mipha_pool_take(struct mipha_pool *p, uint32_t addr_be)
+{
+	return dk_pool_take(&p->p, addr_be);
+}
+
+uint32_t mipha_pool_alloc(struct mipha_pool *p)
+{
+	return dk_pool_alloc(&p->p);
+}
+
+void mipha_pool_release(struct mipha_pool *p, uint32_t addr_be)
+{
+	dk_pool_release(&p->p, addr_be);
+}
+
+uint32_t mipha_pool_size(const struct mipha_pool *p)
+{
+	return p->p.n;
+}
+
+uint32_t mipha_pool_free_count(const struct mipha_pool *p)
+{
+	return p->p.nfree;
 }

@@ -83,6 +83,9 @@ int dk_pool_take(struct dk_pool *p, uint32_t addr_be);
 uint32_t dk_pool_alloc(struct dk_pool *p);
 /* Gives addr back (no-op outside the pool or when already free). */
 void dk_pool_release(struct dk_pool *p, uint32_t addr_be);
+/* The dk_pool inside a shared struct mipha_pool (dynkey.h). */
+struct mipha_pool;
+struct dk_pool *mipha_pool_dk(struct mipha_pool *p);
 
 /* Min-heap of deadlines (NTP seconds, serial order); nodes embedded. */
 struct dk_heap_node {

@@ -185,7 +185,13 @@ struct mipha_dk *mipha_dk_create(const struct mipha_dk_cfg *cfg, int *error)
 		goto fail;
 	}
 	dk->pend_free = UINT32_MAX;
-	err = dk_pool_init(&dk->pool, cfg->pool_first, cfg->pool_last);
+	if (cfg->pool != NULL) {
+		dk->pool = mipha_pool_dk(cfg->pool);
+		err = dk_pool_init(&dk->own_pool, 0, 0);
+	} else {
+		dk->pool = &dk->own_pool;
+		err = dk_pool_init(&dk->own_pool, cfg->pool_first, cfg->pool_last);
+	}
 	if (err == 0)
 		err = dk_hash_init(&dk->mn_by_nai, cfg->max_mns);
 	if (err == 0)
@@ -236,7 +242,7 @@ void mipha_dk_destroy(struct mipha_dk *dk)
 	dk_hash_fini(&dk->pend_by_nai);
 	dk_rate_fini(&dk->rate_nai);
 	dk_rate_fini(&dk->rate_src);
-	dk_pool_fini(&dk->pool);
+	dk_pool_fini(&dk->own_pool);
 	dk_heap_fini(&dk->timers);
 	mip_wipe(&dk->hkey, sizeof(dk->hkey));
 	free(dk);
@@ -265,8 +271,8 @@ void mipha_dk_stats(const struct mipha_dk *dk, struct mipha_dk_stats *out)
 	out->gauge[MIPHA_DK_GAUGE_PENDING_HIGH] = dk->pending_high;
 	out->gauge[MIPHA_DK_GAUGE_MNS] = dk->n_mns;
 	out->gauge[MIPHA_DK_GAUGE_CONTINUATIONS] = dk->n_continuing;
-	out->gauge[MIPHA_DK_GAUGE_POOL_USED] = dk->pool.n - dk->pool.nfree;
-	out->gauge[MIPHA_DK_GAUGE_POOL_FREE] = dk->pool.nfree;
+	out->gauge[MIPHA_DK_GAUGE_POOL_USED] = dk->pool->n - dk->pool->nfree;
+	out->gauge[MIPHA_DK_GAUGE_POOL_FREE] = dk->pool->nfree;
 }
 
 bool mipha_dk_mn_view(const struct mipha_dk *dk, const char *nai, struct mipha_dk_mn_view *out)

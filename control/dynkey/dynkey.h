@@ -101,10 +101,32 @@ struct mipha_dk_assign {
 };
 
 /*
- * Does a static SA exist for (home address, SPI)? (spec section 9) spi 0:
- * under any SPI (the home address is a static MN's: never given out).
+ * Does a static SA exist for (home address, SPI), or for the NAI (nai_len
+ * bytes, not NUL-terminated; NULL when unknown) by an SA configured by NAI
+ * alone? (spec section 9) spi 0: under any SPI (the home address is a static
+ * MN's: never given out); home 0: by NAI only.
  */
-typedef bool (*mipha_dk_static_fn)(uint32_t home_addr, uint32_t spi, void *arg);
+typedef bool (*mipha_dk_static_fn)(uint32_t home_addr, const char *nai, size_t nai_len,
+				   uint32_t spi, void *arg);
+
+/*
+ * The [ha] home_pool as an object of its own, so the core and the SAs
+ * configured by NAI alone (control/ctl_nai.c) share one: an address is
+ * handed to one of them at a time. Addresses in network order.
+ */
+struct mipha_pool;
+/* NULL and *error = -EINVAL/-ENOMEM on failure; first_be 0 gives an empty pool. */
+struct mipha_pool *mipha_pool_create(uint32_t first_be, uint32_t last_be, int *error);
+void mipha_pool_destroy(struct mipha_pool *p);
+bool mipha_pool_contains(const struct mipha_pool *p, uint32_t addr_be);
+/* Takes addr out of the free set: 0, or -EBUSY when it is not free, -EINVAL outside. */
+int mipha_pool_take(struct mipha_pool *p, uint32_t addr_be);
+/* The lowest free address (first use), or 0 when none is left. */
+uint32_t mipha_pool_alloc(struct mipha_pool *p);
+/* Gives addr back (no-op outside the pool or when already free). */
+void mipha_pool_release(struct mipha_pool *p, uint32_t addr_be);
+uint32_t mipha_pool_size(const struct mipha_pool *p);
+uint32_t mipha_pool_free_count(const struct mipha_pool *p);
 /*
  * The dataplane's replay state of an MN (the SA's last accepted
  * Identification, 0 when none): workers accept re-registrations the core
@@ -134,6 +156,7 @@ struct mipha_dk_cfg {
 	uint32_t dynamic_algorithms;	/* MIPHA_DK_ALG_BIT() of the algorithms allowed */
 	uint32_t pool_first;		/* [ha] home_pool, network order; 0 = no pool */
 	uint32_t pool_last;
+	struct mipha_pool *pool;	/* shared pool (pool_first/last unused), or NULL: own */
 	const struct mipha_dk_assign *assign;	/* configured per-NAI home addresses */
 	unsigned int n_assign;
 	uint32_t key_continuation;	/* retention offered, seconds; 0 = not offered */

@@ -75,7 +75,8 @@ TestSuite(config, .init = setup, .fini = teardown);
  * Writes the good file with line `line` replaced by `text` (NULL: deleted;
  * line 0: nothing replaced), then `append` (may be NULL) at the end.
  */
-static void write_file(unsigned int line, const char *text, const char *append)
+static void write_file2(unsigned int line, const char *text, unsigned int line2,
+			const char *text2, const char *append)
 {
 	FILE *f = fopen(path, "w");
 	size_t i;
@@ -85,6 +86,9 @@ static void write_file(unsigned int line, const char *text, const char *append)
 		if (i + 1 == line) {
 			if (text != NULL)
 				fprintf(f, "%s\n", text);
+		} else if (i + 1 == line2) {
+			if (text2 != NULL)
+				fprintf(f, "%s\n", text2);
 		} else {
 			fprintf(f, "%s\n", good[i]);
 		}
@@ -92,6 +96,11 @@ static void write_file(unsigned int line, const char *text, const char *append)
 	if (append != NULL)
 		fputs(append, f);
 	fclose(f);
+}
+
+static void write_file(unsigned int line, const char *text, const char *append)
+{
+	write_file2(line, text, 0, NULL, append);
 }
 
 static void write_raw(const char *text)
@@ -196,7 +205,8 @@ Test(config, minimal_file_gets_defaults)
 
 Test(config, nai_sa_keyed_md5_and_worker_list)
 {
-	write_file(26, "algorithm = keyed-md5",
+	/* Line 10: an SA by NAI alone (mn3) needs the pool its address comes from. */
+	write_file2(26, "algorithm = keyed-md5", 10, "home_pool = 10.1.0.100-10.1.0.199",
 		   "replay_tolerance = 3\n[sa.mn2]\nhome_address = 10.1.0.11\nnai = b@r\n"
 		   "spi = 256\nkey = ffffffffffffffffffffffffffffffff\n"
 		   "[sa.mn3]\nnai = mnuser@example.net\nspi = 4097\n"
@@ -556,6 +566,67 @@ Test(config, nai_sa_with_dynkey_spi)
 		   "[sa.bynai]\nnai = mn9@example.net\nspi = 1297302322\n"
 		   "key = ffffffffffffffffffffffffffffffff\n");
 	expect_error(":29: [sa.bynai] spi: 1297302322 is [ha] dynkey_spi");
+}
+
+/* ---- SAs by NAI alone ---- */
+
+#define POOL_LINE "home_pool = 10.1.0.100-10.1.0.199"
+#define NAI_SA(name, nai, spi) \
+	"[sa." name "]\nnai = " nai "\nspi = " spi "\nkey = ffffffffffffffffffffffffffffffff\n"
+
+Test(config, nai_only_sa_without_home_pool)
+{
+	/* Lines 27-28: the section header, then its nai key (the line reported). */
+	write_file(0, NULL, NAI_SA("bynai", "mn9@example.net", "5001"));
+	expect_error(":28: [sa.bynai] nai: an SA by nai alone needs [ha] home_pool (its home "
+		     "address is assigned from there)");
+}
+
+Test(config, nai_only_sas_accepted_with_home_pool)
+{
+	write_file(10, POOL_LINE,
+		   NAI_SA("a1", "mn9@example.net", "5001") NAI_SA("a2", "mn9@example.net", "5002")
+		   NAI_SA("b1", "mn8@example.net", "5001"));
+	expect_ok();
+	cr_assert_eq(cfg->n_sa, 4);
+	cr_assert_eq(cfg->sa[1].home_addr, 0);
+	cr_assert_str_eq(cfg->sa[1].nai, "mn9@example.net");
+	cr_assert_eq(cfg->sa[2].spi, 5002);
+	cr_assert_eq(cfg->sa[3].home_addr, 0);
+	cr_assert_eq(cfg->ha.home_pool_first, ip("10.1.0.100"));
+}
+
+Test(config, third_nai_only_sa_of_an_nai)
+{
+	write_file(10, POOL_LINE,
+		   NAI_SA("a1", "mn9@example.net", "5001") NAI_SA("a2", "mn9@example.net", "5002")
+		   NAI_SA("a3", "mn9@example.net", "5003"));
+	expect_error(":36: [sa.a3] nai: more than 2 SAs for this NAI");
+}
+
+Test(config, nai_only_sa_same_spi_twice)
+{
+	write_file(10, POOL_LINE,
+		   NAI_SA("a1", "mn9@example.net", "5001") NAI_SA("a2", "mn9@example.net", "5001"));
+	expect_error(":33: [sa.a2] spi: 5001 already used for this mobile node by [sa.a1] "
+		     "(line 27)");
+}
+
+Test(config, nai_with_and_without_home_address)
+{
+	/* mn9 by NAI alone, then with a home address: one way or the other per NAI. */
+	write_file(10, POOL_LINE,
+		   NAI_SA("a1", "mn9@example.net", "5001")
+		   "[sa.a2]\nhome_address = 10.1.0.12\nnai = mn9@example.net\nspi = 5002\n"
+		   "key = ffffffffffffffffffffffffffffffff\n");
+	expect_error(":32: [sa.a2] home_address: [sa.a1] (line 27) gives this NAI none: give "
+		     "every SA of an NAI a home_address, or none");
+	write_file(10, POOL_LINE,
+		   "[sa.a2]\nhome_address = 10.1.0.12\nnai = mn9@example.net\nspi = 5002\n"
+		   "key = ffffffffffffffffffffffffffffffff\n"
+		   NAI_SA("a1", "mn9@example.net", "5001"));
+	expect_error(":33: [sa.a1] nai: [sa.a2] (line 27) gives this NAI a home_address: give "
+		     "every SA of an NAI a home_address, or none");
 }
 
 Test(config, duplicate_sa_spi)

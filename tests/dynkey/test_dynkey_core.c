@@ -714,9 +714,14 @@ Test(core, disallowed_algorithm_134_without_aaa)
 	mipha_dk_destroy(dk);
 }
 
-static bool static_4097_at_102(uint32_t home, uint32_t spi, void *arg)
+static bool static_4097_at_102(uint32_t home, const char *nai, size_t nai_len, uint32_t spi,
+			       void *arg)
 {
 	(void)arg;
+	/* And an SA by NAI alone: nai4097@example.net, SPI 4097. */
+	if (nai != NULL && nai_len == strlen("nai4097@example.net") &&
+	    memcmp(nai, "nai4097@example.net", nai_len) == 0)
+		return spi == 4097;
 	return spi == 4097 && home == ip("10.1.0.102");
 }
 
@@ -748,6 +753,37 @@ Test(core, static_sa_collision_134)
 	expect_unsigned(&out, MIP_CODE_POORLY_FORMED);
 	cr_assert_eq(dk_gauge(dk, MIPHA_DK_GAUGE_MNS), 0);
 	cr_assert_eq(dk_gauge(dk, MIPHA_DK_GAUGE_POOL_USED), 0);
+	mipha_dk_destroy(dk);
+}
+
+/* Spec section 9: an NAI's SA configured by NAI alone collides too (any home address). */
+Test(core, static_nai_sa_collision_134)
+{
+	struct mipha_dk_cfg cfg;
+	struct mipha_dk *dk;
+	struct mipha_dk_out out;
+	struct dk_init_spec s;
+	struct dk_rrq q;
+
+	cfg_base(&cfg);
+	cfg.static_sa_exists = static_4097_at_102;
+	dk = mk(&cfg);
+	dk_init_defaults(&s, "nai4097@example.net", T0 + 1);
+	cr_assert_eq(s.home, 0);
+	cr_assert_eq(send_initial(dk, &s, 1, T0, NULL, &out, &q), MIPHA_DK_APPLY);
+	expect_unsigned(&out, MIP_CODE_POORLY_FORMED);
+	cr_assert_eq(dk_cnt(dk, MIPHA_DK_CNT_REPLY_134), 1);
+	/* SPI2 colliding is refused the same way. */
+	s.spi1 = 5000;
+	s.spi2 = 4097;
+	s.ident++;
+	cr_assert_eq(send_initial(dk, &s, 1, T0, NULL, &out, &q), MIPHA_DK_APPLY);
+	expect_unsigned(&out, MIP_CODE_POORLY_FORMED);
+	cr_assert_eq(dk_cnt(dk, MIPHA_DK_CNT_AAA_REQUESTS), 0);
+	/* Another NAI with that SPI is not this MN: it goes to the AAA server. */
+	dk_init_defaults(&s, "other@example.net", T0 + 1);
+	cr_assert_eq(send_initial(dk, &s, 1, T0, NULL, &out, &q), MIPHA_DK_AAA);
+	mipha_dk_out_wipe(&out);
 	mipha_dk_destroy(dk);
 }
 

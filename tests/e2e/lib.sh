@@ -276,13 +276,14 @@ e2e_radius_stop() {
 	say "FreeRADIUS $1 stopped"
 }
 
-# e2e_mipha_conf [dynkey [two]]: the HA's configuration on stdout: the
+# e2e_mipha_conf [dynkey [two] | nai]: the HA's configuration on stdout: the
 # static SA of the static scenario always; with "dynkey" the home-address pool
-# and the AAA server (with "two", a second one for failover). Short AAA timers
+# and the AAA server (with "two", a second one for failover); with "nai" the
+# pool and an SA by NAI alone (E2E_STATIC_NAI*). Short AAA timers
 # (500 ms, then 1 s for the one retransmission) keep the AAA-down scenarios
 # quick.
 e2e_mipha_conf() {
-	topo_mipha_conf | if [ "${1:-}" = dynkey ]; then
+	topo_mipha_conf | if [ "${1:-}" = dynkey ] || [ "${1:-}" = nai ]; then
 		sed "/^\[port.home\]/i home_pool = $E2E_POOL_FIRST-$E2E_POOL_LAST\n"
 	else
 		cat
@@ -295,6 +296,15 @@ nai = static1@example.net
 spi = $E2E_STATIC_SPI
 key = $E2E_STATIC_KEY
 EOF
+	if [ "${1:-}" = nai ]; then
+		cat <<EOF
+
+[sa.bynai]
+nai = $E2E_STATIC_NAI
+spi = $E2E_STATIC_NAI_SPI
+key = $E2E_STATIC_NAI_KEY
+EOF
+	fi
 	[ "${1:-}" = dynkey ] || return 0
 	cat <<EOF
 
@@ -313,6 +323,9 @@ E2E_POOL_LAST=10.1.0.250
 E2E_STATIC_HOME=10.1.0.9
 E2E_STATIC_SPI=4097
 E2E_STATIC_KEY=000102030405060708090a0b0c0d0e0f
+E2E_STATIC_NAI=bynai@example.net
+E2E_STATIC_NAI_SPI=5001
+E2E_STATIC_NAI_KEY=f0e1d2c3b4a5968778695a4b3c2d1e0f
 
 # e2e_mipha_start [dynkey [two]]: starts mipha in NS_HA with the
 # configuration of e2e_mipha_conf, waits until it runs. With "dynkey", a mipha
