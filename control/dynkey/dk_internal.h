@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <nettle/hmac.h>
+
 #include "dk_table.h"
 #include "dynkey.h"
 
@@ -72,6 +74,7 @@ struct dk_pending {
 struct mipha_dk {
 	struct mipha_dk_cfg cfg;
 	struct mip_key hkey;		/* keys the hash index and rate tags */
+	struct hmac_md5_ctx hctx;	/* HMAC-MD5 under hkey, pads computed once */
 	uint64_t cnt[MIPHA_DK_CNT__COUNT];
 	uint64_t pending_high;
 	uint64_t next_id;

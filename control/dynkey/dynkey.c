@@ -66,13 +66,15 @@ void mipha_dk_cfg_defaults(struct mipha_dk_cfg *cfg)
 /* Keyed hash of a domain byte and a value: the index and rate tags. */
 static uint64_t khash(const struct mipha_dk *dk, uint8_t domain, const void *p, size_t n)
 {
-	uint8_t buf[1 + MIP_NAI_MAX];
+	/* A copy of the keyed state: two MD5 blocks a call instead of four. */
+	struct hmac_md5_ctx ctx = dk->hctx;
 	uint8_t mac[16];
 	uint64_t h;
 
-	buf[0] = domain;
-	memcpy(buf + 1, p, n);
-	mip_hmac_md5(dk->hkey.b, sizeof(dk->hkey.b), buf, 1 + n, mac);
+	hmac_md5_update(&ctx, 1, &domain);
+	hmac_md5_update(&ctx, n, p);
+	hmac_md5_digest(&ctx, sizeof(mac), mac);
+	mip_wipe(&ctx, sizeof(ctx));
 	memcpy(&h, mac, sizeof(h));
 	return h;
 }
@@ -184,6 +186,7 @@ struct mipha_dk *mipha_dk_create(const struct mipha_dk_cfg *cfg, int *error)
 		free(dk);
 		goto fail;
 	}
+	hmac_md5_set_key(&dk->hctx, sizeof(dk->hkey.b), dk->hkey.b);
 	dk->pend_free = UINT32_MAX;
 	if (cfg->pool != NULL) {
 		dk->pool = mipha_pool_dk(cfg->pool);
@@ -245,6 +248,7 @@ void mipha_dk_destroy(struct mipha_dk *dk)
 	dk_pool_fini(&dk->own_pool);
 	dk_heap_fini(&dk->timers);
 	mip_wipe(&dk->hkey, sizeof(dk->hkey));
+	mip_wipe(&dk->hctx, sizeof(dk->hctx));
 	free(dk);
 }
 
