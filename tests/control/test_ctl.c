@@ -29,9 +29,7 @@
 #include "dp_test.h"
 #include "port.h"
 
-#define CTL_TXQ 1	/* queue 0 would be the worker's */
 
-static struct rte_ring *rx_ring[2], *tx_ring[2][2];
 static struct mipha_config cfg;
 static struct mipha_ctl ctl;
 static struct mipha_worker *workers[1];
@@ -41,33 +39,10 @@ static struct mip_key skey2;
 static uint8_t rereg_rrq[128], rereg_rrp[128];
 static size_t rereg_rrq_len, rereg_rrp_len;
 
-static void ports(void)
-{
-	static const char *const names[2] = { "ctl_home", "ctl_up" };
-	struct mipha_port_info info;
-
-	for (int p = 0; p < 2; p++) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%s_rx", names[p]);
-		rx_ring[p] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
-		for (int q = 0; q < 2; q++) {
-			snprintf(n, sizeof(n), "%s_tx%d", names[p], q);
-			tx_ring[p][q] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
-			cr_assert_not_null(tx_ring[p][q]);
-		}
-		cr_assert_eq(rte_eth_from_rings(names[p], &rx_ring[p], 1, tx_ring[p], 2, 0), p);
-		struct mipha_port_conf pc = { .nb_rxq = 1, .nb_txq = 2, .nb_rxd = 64, .nb_txd = 64,
-					      .mp = dp.mp, .socket = SOCKET_ID_ANY };
-
-		cr_assert_eq(mipha_port_init((uint16_t)p, &pc, &info), 0);
-	}
-}
-
 static void setup(void)
 {
 	dp_setup("ctl");
-	ports();
+	dp_ctl_ports("ctl");
 	home = dp_ip(dp_vec_str("inputs", "home_address"));
 	ha = dp_ip(dp_vec_str("inputs", "home_agent"));
 	coa = dp_ip(dp_vec_str("rereg", "care_of"));
@@ -88,7 +63,7 @@ static void setup(void)
 		.sas = dp.st,
 		.ring = dp.ring,
 		.mp = dp.mp,
-		.txq = CTL_TXQ,
+		.txq = DP_CTL_TXQ,
 		.quit = &dp.quit,
 		.workers = workers,
 		.n_workers = 1,
@@ -96,35 +71,15 @@ static void setup(void)
 	cr_assert_eq(mipha_ctl_init(&ctl, &p), 0);
 }
 
-static void drain(struct rte_ring *r)
-{
-	struct rte_mbuf *m;
-
-	while (rte_ring_dequeue(r, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
-}
-
 static void teardown(void)
 {
 	mipha_ctl_drain(&ctl);
 	mipha_ctl_fini(&ctl);
-	for (int p = 0; p < 2; p++) {
-		mipha_port_fini((uint16_t)p);
-		drain(tx_ring[p][0]);
-		drain(tx_ring[p][1]);
-	}
+	dp_ctl_ports_fini();
 	dp_teardown();
 }
 
 TestSuite(ctl, .init = setup, .fini = teardown);
-
-/* What control sent on port (its queue), or NULL. */
-static struct rte_mbuf *ctl_sent(int port)
-{
-	struct rte_mbuf *m;
-
-	return rte_ring_dequeue(tx_ring[port][CTL_TXQ], (void **)&m) == 0 ? m : NULL;
-}
 
 /* The worker takes frame; returns how many messages it gave control. */
 static unsigned int worker_takes(struct rte_mbuf *m)
@@ -154,7 +109,7 @@ static void register_mn(void)
 
 	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len)), 1);
 	cr_assert_geq(mipha_ctl_poll(&ctl), 1);
-	m = ctl_sent(DP_PORT_UP);
+	m = dp_ctl_sent(DP_PORT_UP);
 	cr_assert_not_null(m, "no reply on the uplink's control queue");
 	p = dp_reply_payload(m, &len);
 	cr_assert_eq(len, rereg_rrp_len);
@@ -175,15 +130,15 @@ Test(ctl, first_registration_installs_answers_and_announces)
 	cr_assert_eq(mipha_binding_coa(mipha_binding_load(b)), coa);
 	cr_assert_eq(mipha_binding_expiry(mipha_binding_load(b)), (uint32_t)(t0 >> 32) + 1800);
 	/* Gratuitous ARP on the home port, from control's queue. */
-	m = ctl_sent(DP_PORT_HOME);
+	m = dp_ctl_sent(DP_PORT_HOME);
 	cr_assert_not_null(m, "no gratuitous ARP on the home port");
 	arp = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	cr_assert_eq(arp->arp_data.arp_sip, home);
 	cr_assert_eq(arp->arp_data.arp_tip, home);
 	cr_assert(rte_is_same_ether_addr(&arp->arp_data.arp_sha, &dp_mac_home));
 	rte_pktmbuf_free(m);
-	cr_assert_null(ctl_sent(DP_PORT_HOME));
-	cr_assert_null(ctl_sent(DP_PORT_UP));
+	cr_assert_null(dp_ctl_sent(DP_PORT_HOME));
+	cr_assert_null(dp_ctl_sent(DP_PORT_UP));
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_GARP], 1);
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_ACCEPTED], 1);
 }
@@ -256,7 +211,7 @@ Test(ctl, table_full_gets_130_signed)
 	cr_assert_lt(i, 100000, "binding table never filled");
 	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len)), 1);
 	mipha_ctl_poll(&ctl);
-	m = ctl_sent(DP_PORT_UP);
+	m = dp_ctl_sent(DP_PORT_UP);
 	cr_assert_not_null(m);
 	p = dp_reply_payload(m, &len);
 	cr_assert_eq(p[0], MIP_TYPE_RRP);
@@ -270,7 +225,7 @@ Test(ctl, table_full_gets_130_signed)
 	cr_assert(mip_auth_verify(&r, MIP_ALG_HMAC_MD5, &skey2));
 	rte_pktmbuf_free(m);
 	cr_assert_null(mipha_binding_lookup(dp.bt, home));
-	cr_assert_null(ctl_sent(DP_PORT_HOME), "announced a binding that does not exist");
+	cr_assert_null(dp_ctl_sent(DP_PORT_HOME), "announced a binding that does not exist");
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_130], 1);
 	cr_assert_gt(filled, 0);
 }
@@ -297,7 +252,7 @@ Test(ctl, deregistration_without_binding_is_accepted)
 	set_clock(ident);
 	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, buf, (uint16_t)b.len)), 1);
 	mipha_ctl_poll(&ctl);
-	m = ctl_sent(DP_PORT_UP);
+	m = dp_ctl_sent(DP_PORT_UP);
 	cr_assert_not_null(m);
 	p = dp_reply_payload(m, &len);
 	mip_parse_cfg_default(&pc);
@@ -319,7 +274,7 @@ Test(ctl, duplicate_handed_to_control_gets_the_same_reply)
 	uint16_t len;
 
 	register_mn();
-	m = ctl_sent(DP_PORT_HOME); /* the gratuitous ARP */
+	m = dp_ctl_sent(DP_PORT_HOME); /* the gratuitous ARP */
 	rte_pktmbuf_free(m);
 	/* As a worker would hand over an exact copy. */
 	copy = dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len);
@@ -337,7 +292,7 @@ Test(ctl, duplicate_handed_to_control_gets_the_same_reply)
 	msg.ha_addr = ha;
 	cr_assert_not_null(msg.sa);
 	mipha_ctl_handle(&ctl, &msg);
-	m = ctl_sent(DP_PORT_UP);
+	m = dp_ctl_sent(DP_PORT_UP);
 	cr_assert_not_null(m);
 	p = dp_reply_payload(m, &len);
 	cr_assert_eq(len, rereg_rrp_len);
@@ -360,7 +315,7 @@ Test(ctl, initial_dynkey_rrq_gets_131_without_mhae)
 
 	cr_assert_eq(worker_takes(dp_frame_rrq(src, ha, 434, rrq, (uint16_t)len)), 1);
 	mipha_ctl_poll(&ctl);
-	m = ctl_sent(DP_PORT_UP);
+	m = dp_ctl_sent(DP_PORT_UP);
 	cr_assert_not_null(m);
 	p = dp_reply_payload(m, &plen);
 	cr_assert_eq(mip_parse(p, plen, &pc, &r), MIP_OK);
@@ -391,7 +346,7 @@ Test(ctl, bad_messages_are_dropped_and_counted)
 	mipha_ctl_handle(&ctl, &msg);
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_DROP_UNEXPECTED], 1);
 	/* Nothing was sent, nothing installed, every mbuf went back to the pool. */
-	cr_assert_null(ctl_sent(DP_PORT_UP));
+	cr_assert_null(dp_ctl_sent(DP_PORT_UP));
 	cr_assert_null(mipha_binding_lookup(dp.bt, home));
 	cr_assert_eq(rte_mempool_in_use_count(dp.mp), 0);
 }
@@ -445,11 +400,11 @@ Test(ctl, doorbell_wakes_the_sleeping_control_lcore)
 	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_REG_TO_CTRL], 1);
 	m = NULL;
 	t = now_us();
-	while ((m = ctl_sent(DP_PORT_UP)) == NULL && now_us() - t < 1000000)
+	while ((m = dp_ctl_sent(DP_PORT_UP)) == NULL && now_us() - t < 1000000)
 		usleep(200);
 	cr_assert_not_null(m, "no reply within 1 s: the doorbell did not wake control");
 	rte_pktmbuf_free(m);
-	m = ctl_sent(DP_PORT_HOME);	/* the gratuitous ARP */
+	m = dp_ctl_sent(DP_PORT_HOME);	/* the gratuitous ARP */
 	rte_pktmbuf_free(m);
 	cr_assert_eq(__atomic_load_n(&bell.rings, __ATOMIC_RELAXED), 1);
 	cr_assert_eq(__atomic_load_n(&ctl.cnt[MIPHA_CTL_CNT_BINDING_NEW], __ATOMIC_RELAXED), 1);

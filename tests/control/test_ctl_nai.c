@@ -30,12 +30,10 @@
 #include "dynkey.h"
 #include "port.h"
 
-#define CTL_TXQ 1
 #define SPI_A 5001
 #define SPI_A2 5002
 #define SPI_B 6001	/* not alice's: (her address, SPI_B) finds no SA */
 
-static struct rte_ring *rx_ring[2], *tx_ring[2][2];
 static struct mipha_config cfg;
 static struct mipha_cfg_sa sas[5];
 static struct mipha_ctl ctl;
@@ -44,29 +42,6 @@ static uint32_t ha, coa, pool0, pool1;
 static uint64_t t0;
 static struct mip_key key_alice, key_alice2, key_bob, key_carol, key_wrong;
 static char secret_path[64];
-
-static void ports(void)
-{
-	static const char *const names[2] = { "nai_home", "nai_up" };
-	struct mipha_port_info info;
-
-	for (int p = 0; p < 2; p++) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%s_rx", names[p]);
-		rx_ring[p] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
-		for (int q = 0; q < 2; q++) {
-			snprintf(n, sizeof(n), "%s_tx%d", names[p], q);
-			tx_ring[p][q] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
-			cr_assert_not_null(tx_ring[p][q]);
-		}
-		cr_assert_eq(rte_eth_from_rings(names[p], &rx_ring[p], 1, tx_ring[p], 2, 0), p);
-		struct mipha_port_conf pc = { .nb_rxq = 1, .nb_txq = 2, .nb_rxd = 64, .nb_txd = 64,
-					      .mp = dp.mp, .socket = SOCKET_ID_ANY };
-
-		cr_assert_eq(mipha_port_init((uint16_t)p, &pc, &info), 0);
-	}
-}
 
 static void key_fill(struct mip_key *k, uint8_t seed)
 {
@@ -92,7 +67,7 @@ static void add_sa(const char *name, const char *nai, uint32_t spi, const struct
 static void setup_common(bool with_aaa)
 {
 	dp_setup("ctl_nai");
-	ports();
+	dp_ctl_ports("nai");
 	ha = dp_ip(dp_vec_str("inputs", "home_agent"));
 	coa = dp_ip("192.0.2.77");
 	pool0 = dp_ip("10.1.0.100");
@@ -153,7 +128,7 @@ static void setup_common(bool with_aaa)
 		.sas = dp.st,
 		.ring = dp.ring,
 		.mp = dp.mp,
-		.txq = CTL_TXQ,
+		.txq = DP_CTL_TXQ,
 		.quit = &dp.quit,
 		.workers = workers,
 		.n_workers = 1,
@@ -174,23 +149,11 @@ static void setup_aaa(void)
 	setup_common(true);
 }
 
-static void drain(struct rte_ring *r)
-{
-	struct rte_mbuf *m;
-
-	while (rte_ring_dequeue(r, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
-}
-
 static void teardown(void)
 {
 	mipha_ctl_drain(&ctl);
 	mipha_ctl_fini(&ctl);
-	for (int p = 0; p < 2; p++) {
-		mipha_port_fini((uint16_t)p);
-		drain(tx_ring[p][0]);
-		drain(tx_ring[p][1]);
-	}
+	dp_ctl_ports_fini();
 	dp_tx_clear();
 	dp_teardown();
 	if (secret_path[0] != '\0')
@@ -223,13 +186,6 @@ static void build(struct rrq *q, const char *nai, uint32_t home, uint64_t ident,
 	q->len = (uint16_t)b.len;
 }
 
-static struct rte_mbuf *ctl_sent(int port)
-{
-	struct rte_mbuf *m;
-
-	return rte_ring_dequeue(tx_ring[port][CTL_TXQ], (void **)&m) == 0 ? m : NULL;
-}
-
 /* The worker takes q; returns how many messages it gave control. */
 static unsigned int worker_takes(const struct rrq *q)
 {
@@ -255,13 +211,13 @@ static void via_control(const struct rrq *q, struct reply *r)
 
 	cr_assert_eq(worker_takes(q), 1, "the worker did not hand the RRQ to control");
 	cr_assert_geq(mipha_ctl_poll(&ctl), 1);
-	m = ctl_sent(DP_PORT_UP);
+	m = dp_ctl_sent(DP_PORT_UP);
 	cr_assert_not_null(m, "no reply from control");
 	p = dp_reply_payload(m, &r->len);
 	cr_assert_leq(r->len, sizeof(r->buf));
 	memcpy(r->buf, p, r->len);
 	rte_pktmbuf_free(m);
-	cr_assert_null(ctl_sent(DP_PORT_UP), "more than one reply");
+	cr_assert_null(dp_ctl_sent(DP_PORT_UP), "more than one reply");
 	cr_assert_eq(mip_parse(r->buf, r->len, &pc, &r->m), MIP_OK);
 	cr_assert_eq(r->m.type, MIP_TYPE_RRP);
 }
@@ -333,7 +289,7 @@ Test(ctl_nai, zero_address_gets_a_pool_address_in_a_signed_reply)
 	cr_assert_eq(mipha_sa_last_ident(sa), t0);
 	cr_assert_eq(mipha_ctl_nai_home(&ctl, "alice@example.net"), pool0);
 	/* Gratuitous ARP for the address on the home port. */
-	m = ctl_sent(DP_PORT_HOME);
+	m = dp_ctl_sent(DP_PORT_HOME);
 	cr_assert_not_null(m, "no gratuitous ARP");
 	rte_pktmbuf_free(m);
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_NAI_ACCEPTED], 1);

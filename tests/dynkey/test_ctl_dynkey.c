@@ -33,9 +33,7 @@
 #include "mip.h"
 #include "port.h"
 
-#define CTL_TXQ 1
 
-static struct rte_ring *rx_ring[2], *tx_ring[2][2];
 static struct mipha_config cfg;
 static struct mipha_ctl ctl;
 static struct mipha_worker *workers[1];
@@ -44,29 +42,6 @@ static uint64_t t0;
 static int srv = -1;
 static char secret_path[64];
 static uint32_t kc;	/* [ha] key_continuation of the suite */
-
-static void ports(void)
-{
-	static const char *const names[2] = { "dkc_home", "dkc_up" };
-	struct mipha_port_info info;
-
-	for (int p = 0; p < 2; p++) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%s_rx", names[p]);
-		rx_ring[p] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
-		for (int q = 0; q < 2; q++) {
-			snprintf(n, sizeof(n), "%s_tx%d", names[p], q);
-			tx_ring[p][q] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
-			cr_assert_not_null(tx_ring[p][q]);
-		}
-		cr_assert_eq(rte_eth_from_rings(names[p], &rx_ring[p], 1, tx_ring[p], 2, 0), p);
-		struct mipha_port_conf pc = { .nb_rxq = 1, .nb_txq = 2, .nb_rxd = 64, .nb_txd = 64,
-					      .mp = dp.mp, .socket = SOCKET_ID_ANY };
-
-		cr_assert_eq(mipha_port_init((uint16_t)p, &pc, &info), 0);
-	}
-}
 
 /* The fake AAA server: a UDP socket on 127.0.0.1, any port. */
 static uint16_t server_open(void)
@@ -87,7 +62,7 @@ static void setup(void)
 	uint16_t port;
 
 	dp_setup("ctl_dynkey");
-	ports();
+	dp_ctl_ports("dkc");
 	home = dp_ip(dp_vec_str("inputs", "home_address"));
 	ha = dp_ip(dp_vec_str("inputs", "home_agent"));
 	coa = dp_ip(dp_vec_str("inputs", "care_of"));
@@ -127,7 +102,7 @@ static void setup(void)
 		.sas = dp.st,
 		.ring = dp.ring,
 		.mp = dp.mp,
-		.txq = CTL_TXQ,
+		.txq = DP_CTL_TXQ,
 		.quit = &dp.quit,
 		.workers = workers,
 		.n_workers = 1,
@@ -136,23 +111,11 @@ static void setup(void)
 	cr_assert_not_null(ctl.dynkey, "[aaa] configured: dynamic keys on");
 }
 
-static void drain(struct rte_ring *r)
-{
-	struct rte_mbuf *m;
-
-	while (rte_ring_dequeue(r, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
-}
-
 static void teardown(void)
 {
 	mipha_ctl_drain(&ctl);
 	mipha_ctl_fini(&ctl);
-	for (int p = 0; p < 2; p++) {
-		mipha_port_fini((uint16_t)p);
-		drain(tx_ring[p][0]);
-		drain(tx_ring[p][1]);
-	}
+	dp_ctl_ports_fini();
 	dp_teardown();
 	if (srv >= 0)
 		close(srv);
@@ -168,13 +131,6 @@ static void setup_kc(void)
 }
 
 TestSuite(ctl_dynkey_kc, .init = setup_kc, .fini = teardown, .timeout = 60);
-
-static struct rte_mbuf *ctl_sent(int port)
-{
-	struct rte_mbuf *m;
-
-	return rte_ring_dequeue(tx_ring[port][CTL_TXQ], (void **)&m) == 0 ? m : NULL;
-}
 
 static unsigned int worker_takes(struct rte_mbuf *m)
 {
@@ -210,7 +166,7 @@ static struct rte_mbuf *wait_sent(int port)
 		struct rte_mbuf *m;
 
 		mipha_ctl_poll(&ctl);
-		m = ctl_sent(port);
+		m = dp_ctl_sent(port);
 		if (m != NULL)
 			return m;
 		usleep(5000);
@@ -293,7 +249,7 @@ Test(ctl_dynkey, example_through_aaa_then_rekey)
 	cr_assert_not_null(b);
 	cr_assert_eq(mipha_binding_coa(mipha_binding_load(b)), coa);
 	cr_assert_eq(mipha_binding_expiry(mipha_binding_load(b)), (uint32_t)(t0 >> 32) + 1800);
-	m = ctl_sent(DP_PORT_HOME);
+	m = dp_ctl_sent(DP_PORT_HOME);
 	cr_assert_not_null(m, "gratuitous ARP for the new binding");
 	rte_pktmbuf_free(m);
 
@@ -386,7 +342,7 @@ Test(ctl_dynkey, access_reject_gets_131_and_installs_nothing)
 	rte_pktmbuf_free(m);
 	cr_assert_null(mipha_binding_lookup(dp.bt, home));
 	cr_assert_null(mipha_sa_lookup(dp.st, home, (uint32_t)dp_vec_u64("inputs", "spi1")));
-	cr_assert_null(ctl_sent(DP_PORT_HOME));
+	cr_assert_null(dp_ctl_sent(DP_PORT_HOME));
 	/* What telemetry shows. */
 	seen_131 = UINT64_MAX;
 	seen_names = seen_aaa = 0;
@@ -498,7 +454,7 @@ Test(ctl_dynkey_kc, dereg_keeps_skey_next_and_a_rekey_recreates_the_binding)
 	cr_assert_eq(r.key_continuation, 300);
 	cr_assert(mip_auth_verify(&r, MIP_ALG_HMAC_MD5, &skey));
 	rte_pktmbuf_free(m);
-	rte_pktmbuf_free(ctl_sent(DP_PORT_HOME));	/* the gratuitous ARP */
+	rte_pktmbuf_free(dp_ctl_sent(DP_PORT_HOME));	/* the gratuitous ARP */
 
 	/* Deregistration under SPI2 through the worker. */
 	id = t0 + (10ull << 32);
