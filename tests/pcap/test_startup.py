@@ -106,9 +106,9 @@ def main():
            f"mipha: {two}: [lcores] workers = 2 needs 2 EAL lcores besides control; EAL has "
            "1 (-l / --lcores)")
     nai = write("nai.ini", GOOD.replace("home_address = 10.1.0.10", "nai = mn@example.net"))
-    expect("SA by NAI alone", eal() + ["--", "--config", nai], 1,
-           f"mipha: {nai}:12: [sa.mn1]: an SA by nai alone (no home_address) is not "
-           "supported yet")
+    expect("SA by NAI alone without home_pool", eal() + ["--", "--config", nai], 1,
+           f"mipha: {nai}:13: [sa.mn1] nai: an SA by nai alone needs [ha] home_pool (its "
+           "home address is assigned from there)")
     arp = write("arp.ini", GOOD.replace("gateway_mac = 02:00:00:00:00:fe\n", ""))
     expect("gateway does not answer ARP", eal() + ["--", "--config", arp], 1,
            f"mipha: {arp}:4: [port.net0]: gateway 192.0.2.254 did not answer ARP within "
