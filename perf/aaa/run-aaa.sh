@@ -153,6 +153,7 @@ radius_pid=$(tail -n 1 "$work/radius-start.log")
 on_cpu0() { if [ "$pin" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
 if [ "$pin" = 1 ]; then
 	taskset -a -p -c 1 "$radius_pid" >"$work/taskset.log"
+	cat /proc/"$radius_pid"/task/*/status | grep Cpus_allowed_list | sort | uniq -c >>"$work/taskset.log"
 	say "pinned: FreeRADIUS on CPU 1; mipha, mipmn and the bare clients on CPU 0"
 fi
 
