@@ -26,13 +26,12 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "dp_test.h"
+#include "dp_ctl.h"
 #include "port.h"
 
 
 static struct mipha_config cfg;
 static struct mipha_ctl ctl;
-static struct mipha_worker *workers[1];
 static uint32_t home, coa, ha;
 static uint64_t t0;			/* the rereg's Identification: the HA clock */
 static struct mip_key skey2;
@@ -55,20 +54,7 @@ static void setup(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ha.max_lifetime = 3600;
-	workers[0] = &dp.w;
-	struct mipha_ctl_params p = {
-		.cfg = &cfg,
-		.wconf = &dp.conf,
-		.bindings = dp.bt,
-		.sas = dp.st,
-		.ring = dp.ring,
-		.mp = dp.mp,
-		.txq = DP_CTL_TXQ,
-		.quit = &dp.quit,
-		.workers = workers,
-		.n_workers = 1,
-	};
-	cr_assert_eq(mipha_ctl_init(&ctl, &p), 0);
+	dp_ctl_init(&ctl, &cfg);
 }
 
 static void teardown(void)

@@ -26,7 +26,7 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "dp_test.h"
+#include "dp_ctl.h"
 #include "dynkey.h"
 #include "port.h"
 
@@ -37,7 +37,6 @@
 static struct mipha_config cfg;
 static struct mipha_cfg_sa sas[5];
 static struct mipha_ctl ctl;
-static struct mipha_worker *workers[1];
 static uint32_t ha, coa, pool0, pool1;
 static uint64_t t0;
 static struct mip_key key_alice, key_alice2, key_bob, key_carol, key_wrong;
@@ -108,32 +107,9 @@ static void setup_common(bool with_aaa)
 		cr_assert_not_null(f);
 		fputs("testing123\n", f);
 		fclose(f);
-		cfg.aaa.n_servers = 1;
-		cfg.aaa.servers[0].addr = dp_ip("127.0.0.1");
-		cfg.aaa.servers[0].port = 9;	/* discard: never reached in these tests */
-		snprintf(cfg.aaa.secret_file, sizeof(cfg.aaa.secret_file), "%s", secret_path);
-		cfg.aaa.timeout_ms = 200;
-		cfg.aaa.retries = 1;
-		cfg.aaa.pending_max = 16;
-		cfg.aaa.rate_nai = 1;
-		cfg.aaa.burst_nai = 3;
-		cfg.aaa.rate_src = 20;
-		cfg.aaa.burst_src = 40;
+		dp_ctl_aaa(&cfg, 9, secret_path);	/* discard: never reached in these tests */
 	}
-	workers[0] = &dp.w;
-	struct mipha_ctl_params p = {
-		.cfg = &cfg,
-		.wconf = &dp.conf,
-		.bindings = dp.bt,
-		.sas = dp.st,
-		.ring = dp.ring,
-		.mp = dp.mp,
-		.txq = DP_CTL_TXQ,
-		.quit = &dp.quit,
-		.workers = workers,
-		.n_workers = 1,
-	};
-	cr_assert_eq(mipha_ctl_init(&ctl, &p), 0);
+	dp_ctl_init(&ctl, &cfg);
 	cr_assert_not_null(ctl.pool);
 	cr_assert_not_null(ctl.nai);
 	cr_assert_eq(ctl.dynkey != NULL, with_aaa);

@@ -42,19 +42,6 @@ extern const char *dp_lcores;
 void dp_setup(const char *name);
 void dp_teardown(void);
 
-/*
- * For the control tests: ports DP_PORT_HOME and DP_PORT_UP as net_ring
- * devices PREFIX_home and PREFIX_up, one rx queue and two tx queues each
- * (0: the worker's, DP_CTL_TXQ: control's), started with mipha_port_init
- * (dp_ports.c: link it beside dp_test.c, with net_ring).
- */
-#define DP_CTL_TXQ 1
-void dp_ctl_ports(const char *prefix);
-/* Stops them and frees what is left in their tx rings. */
-void dp_ctl_ports_fini(void);
-/* The next frame port sent on control's queue, or NULL. */
-struct rte_mbuf *dp_ctl_sent(int port);
-
 /* Addresses of the test network (network order). */
 uint32_t dp_ip(const char *dotted);
 extern const struct rte_ether_addr dp_mac_home, dp_mac_up, dp_mac_gw_up, dp_mac_gw_home,

@@ -28,7 +28,7 @@
 #include "../aaa/aaa_test.h"
 #include "config.h"
 #include "ctl.h"
-#include "dp_test.h"
+#include "dp_ctl.h"
 #include "dynkey.h"
 #include "mip.h"
 #include "port.h"
@@ -36,7 +36,6 @@
 
 static struct mipha_config cfg;
 static struct mipha_ctl ctl;
-static struct mipha_worker *workers[1];
 static uint32_t home, coa, ha;
 static uint64_t t0;
 static int srv = -1;
@@ -83,31 +82,8 @@ static void setup(void)
 	cfg.ha.home_pool_last = dp_ip("10.1.0.20");
 	cfg.ha.dynamic_algorithms = 1u << MIP_ALG_HMAC_MD5;
 	cfg.ha.key_continuation = kc;
-	cfg.aaa.n_servers = 1;
-	cfg.aaa.servers[0].addr = dp_ip("127.0.0.1");
-	cfg.aaa.servers[0].port = port;
-	snprintf(cfg.aaa.secret_file, sizeof(cfg.aaa.secret_file), "%s", secret_path);
-	cfg.aaa.timeout_ms = 200;
-	cfg.aaa.retries = 1;
-	cfg.aaa.pending_max = 16;
-	cfg.aaa.rate_nai = 1;
-	cfg.aaa.burst_nai = 3;
-	cfg.aaa.rate_src = 20;
-	cfg.aaa.burst_src = 40;
-	workers[0] = &dp.w;
-	struct mipha_ctl_params p = {
-		.cfg = &cfg,
-		.wconf = &dp.conf,
-		.bindings = dp.bt,
-		.sas = dp.st,
-		.ring = dp.ring,
-		.mp = dp.mp,
-		.txq = DP_CTL_TXQ,
-		.quit = &dp.quit,
-		.workers = workers,
-		.n_workers = 1,
-	};
-	cr_assert_eq(mipha_ctl_init(&ctl, &p), 0);
+	dp_ctl_aaa(&cfg, port, secret_path);
+	dp_ctl_init(&ctl, &cfg);
 	cr_assert_not_null(ctl.dynkey, "[aaa] configured: dynamic keys on");
 }
 

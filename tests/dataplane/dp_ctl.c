@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The control tests' two net_ring ports (dp_test.h); links net_ring. */
+/* The control tests' harness (dp_ctl.h); links net_ring. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 
@@ -7,7 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
-#include "dp_test.h"
+#include "dp_ctl.h"
 #include "port.h"
 
 static struct rte_ring *ctl_rx[2], *ctl_tx[2][2];
@@ -54,4 +54,39 @@ struct rte_mbuf *dp_ctl_sent(int port)
 	struct rte_mbuf *m;
 
 	return rte_ring_dequeue(ctl_tx[port][DP_CTL_TXQ], (void **)&m) == 0 ? m : NULL;
+}
+
+void dp_ctl_init(struct mipha_ctl *ctl, const struct mipha_config *cfg)
+{
+	static struct mipha_worker *workers[1];
+
+	workers[0] = &dp.w;
+	struct mipha_ctl_params p = {
+		.cfg = cfg,
+		.wconf = &dp.conf,
+		.bindings = dp.bt,
+		.sas = dp.st,
+		.ring = dp.ring,
+		.mp = dp.mp,
+		.txq = DP_CTL_TXQ,
+		.quit = &dp.quit,
+		.workers = workers,
+		.n_workers = 1,
+	};
+	cr_assert_eq(mipha_ctl_init(ctl, &p), 0);
+}
+
+void dp_ctl_aaa(struct mipha_config *cfg, uint16_t port, const char *secret_file)
+{
+	cfg->aaa.n_servers = 1;
+	cfg->aaa.servers[0].addr = dp_ip("127.0.0.1");
+	cfg->aaa.servers[0].port = port;
+	snprintf(cfg->aaa.secret_file, sizeof(cfg->aaa.secret_file), "%s", secret_file);
+	cfg->aaa.timeout_ms = 200;
+	cfg->aaa.retries = 1;
+	cfg->aaa.pending_max = 16;
+	cfg->aaa.rate_nai = 1;
+	cfg->aaa.burst_nai = 3;
+	cfg->aaa.rate_src = 20;
+	cfg->aaa.burst_src = 40;
 }
