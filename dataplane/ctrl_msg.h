@@ -127,8 +127,9 @@ static inline void mipha_ctrl_bell_disarm(struct mipha_ctrl_bell *b, bool rung)
 	uint64_t v;
 
 	__atomic_store_n(&b->sleeping, 0, __ATOMIC_RELAXED);
-	if (rung && read(b->fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
-		v = 0;	/* nothing left: another read took it */
+	/* Reads the count back to 0; EAGAIN (nothing left) is as good. */
+	if (rung)
+		(void)!read(b->fd, &v, sizeof(v));
 }
 
 /* Control: up to n messages into msgs; returns how many. */

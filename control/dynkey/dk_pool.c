@@ -135,11 +135,6 @@ struct dk_pool *mipha_pool_dk(struct mipha_pool *p)
 	return &p->p;
 }
 
-bool mipha_pool_contains(const struct mipha_pool *p, uint32_t addr_be)
-{
-	return dk_pool_contains(&p->p, addr_be);
-}
-
 int mipha_pool_take(struct mipha_pool *p, uint32_t addr_be)
 {
 	return dk_pool_take(&p->p, addr_be);

@@ -118,7 +118,6 @@ struct mipha_pool;
 /* NULL and *error = -EINVAL/-ENOMEM on failure; first_be 0 gives an empty pool. */
 struct mipha_pool *mipha_pool_create(uint32_t first_be, uint32_t last_be, int *error);
 void mipha_pool_destroy(struct mipha_pool *p);
-bool mipha_pool_contains(const struct mipha_pool *p, uint32_t addr_be);
 /* Takes addr out of the free set: 0, or -EBUSY when it is not free, -EINVAL outside. */
 int mipha_pool_take(struct mipha_pool *p, uint32_t addr_be);
 /* The lowest free address (first use), or 0 when none is left. */
