@@ -87,9 +87,13 @@ void mipha_port_fini(uint16_t port)
 	rte_eth_dev_close(port);
 }
 
-uint16_t mipha_port_nb_rxq(const struct rte_eth_dev_info *di, unsigned int n_workers)
+uint16_t mipha_port_nb_rxq(const struct rte_eth_dev_info *di, unsigned int n_workers,
+			   uint16_t nb_txq)
 {
 	const struct rte_bus *bus = di->device != NULL ? rte_dev_bus(di->device) : NULL;
+
+	if (di->driver_name != NULL && strcmp(di->driver_name, "net_tap") == 0)
+		return RTE_MAX(nb_txq, (uint16_t)n_workers);
 
 	if (bus != NULL && strcmp(rte_bus_name(bus), "vdev") == 0 &&
 	    di->max_rx_queues > n_workers && di->max_rx_queues <= MIPHA_PORT_MAX_RXQ)

@@ -48,9 +48,13 @@ struct mipha_rxq;
  * so frames hashed to an unconfigured queue are lost; net_pcap, net_ring: an
  * input per queue), so all of them, polled round-robin by the workers. Not
  * for a device offering more than MIPHA_PORT_MAX_RXQ (net_null: 1024), nor
- * for hardware (RSS spreads over what is configured).
+ * for hardware (RSS spreads over what is configured). net_tap refuses a
+ * configuration with fewer rx than tx queues (nb_txq: the workers' and the
+ * control lcore's) and its kernel side spreads frames over every queue pair:
+ * it gets nb_txq.
  */
-uint16_t mipha_port_nb_rxq(const struct rte_eth_dev_info *di, unsigned int n_workers);
+uint16_t mipha_port_nb_rxq(const struct rte_eth_dev_info *di, unsigned int n_workers,
+			   uint16_t nb_txq);
 /*
  * The rx queues of port (nb_rxq of them) that worker `worker` of n_workers
  * polls: queue q goes to worker q % n_workers. Writes at most cap pairs to

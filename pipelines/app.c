@@ -112,7 +112,8 @@ static int find_ports(struct mipha_app *app, char *err, size_t errlen)
 					 di.max_tx_queues);
 		app->ports[i].id = id;
 		app->ports[i].cfg = cp;
-		app->ports[i].nb_rxq = mipha_port_nb_rxq(&di, app->n_workers);
+		app->ports[i].nb_rxq = mipha_port_nb_rxq(&di, app->n_workers,
+							 (uint16_t)(app->n_workers + 1));
 	}
 	app->n_ports = app->cfg->n_ports;
 	return 0;

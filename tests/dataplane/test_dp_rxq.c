@@ -81,12 +81,18 @@ Test(dp_rxq, queue_counts_and_assignment)
 	cr_assert_eq(rte_eth_dev_info_get(DP_PORT_HOME, &di), 0);
 	cr_assert_eq(di.max_rx_queues, HOME_RXQ);
 	/* a virtual device: every queue it has, at least one per worker */
-	cr_assert_eq(mipha_port_nb_rxq(&di, 1), HOME_RXQ);
-	cr_assert_eq(mipha_port_nb_rxq(&di, 2), HOME_RXQ);
-	cr_assert_eq(mipha_port_nb_rxq(&di, 3), HOME_RXQ);
-	cr_assert_eq(mipha_port_nb_rxq(&di, 4), 4, "fewer than workers: find_ports refuses it");
+	cr_assert_eq(mipha_port_nb_rxq(&di, 1, 2), HOME_RXQ);
+	cr_assert_eq(mipha_port_nb_rxq(&di, 2, 3), HOME_RXQ);
+	cr_assert_eq(mipha_port_nb_rxq(&di, 3, 4), HOME_RXQ);
+	cr_assert_eq(mipha_port_nb_rxq(&di, 4, 5), 4, "fewer than workers: find_ports refuses it");
 	di.max_rx_queues = 1024; /* as net_null says */
-	cr_assert_eq(mipha_port_nb_rxq(&di, 2), 2);
+	cr_assert_eq(mipha_port_nb_rxq(&di, 2, 3), 2);
+	/* net_tap: as many rx as tx queues (it refuses fewer), at least one per worker */
+	di.driver_name = "net_tap";
+	di.max_rx_queues = 16;
+	cr_assert_eq(mipha_port_nb_rxq(&di, 1, 2), 2);
+	cr_assert_eq(mipha_port_nb_rxq(&di, 3, 4), 4);
+	cr_assert_eq(mipha_port_nb_rxq(&di, 3, 2), 3);
 
 	/* 3 queues, 2 workers: 0 and 2 to worker 0, 1 to worker 1 */
 	cr_assert_eq(mipha_port_worker_rxqs(7, 3, 0, 2, q, MIPHA_MAX_RXQS), 2);
@@ -146,7 +152,7 @@ Test(dp_rxq, one_worker_polls_every_queue)
 	struct rte_mbuf *m;
 
 	cr_assert_eq(rte_eth_dev_info_get(DP_PORT_HOME, &di), 0);
-	start(DP_PORT_HOME, mipha_port_nb_rxq(&di, 1));
+	start(DP_PORT_HOME, mipha_port_nb_rxq(&di, 1, 2));
 	start(DP_PORT_UP, 1);
 	p->nb_rxqs = mipha_port_worker_rxqs(DP_PORT_HOME, HOME_RXQ, 0, 1, p->rxqs, MIPHA_MAX_RXQS);
 	p->nb_rxqs += mipha_port_worker_rxqs(DP_PORT_UP, 1, 0, 1, p->rxqs + p->nb_rxqs,
