@@ -19,8 +19,9 @@ E2E_SRC=${MIP_SOURCE_ROOT:-$(cd "$E2E_DIR/../.." && pwd)}
 E2E_BUILD=${MIP_BUILD_ROOT:-$E2E_SRC/build}
 MIPMN=${MIPMN:-$E2E_BUILD/tools/mipmn/mipmn}
 MIPHA=${MIPHA:-$E2E_BUILD/pipelines/mipha}
+PORT_WIRE=${PORT_WIRE:-$E2E_BUILD/tests/e2e/port_wire}
 PY=${PYTHON:-/usr/bin/python3}
-E2E_NAME=${E2E_NAME:-$(basename "$0" .sh)}
+E2E_NAME=${E2E_NAME:-$(basename "$0" .sh)$([ "${TOPO_PORTS:-pcap}" = pcap ] || echo "-$TOPO_PORTS")}
 TOPO_PREFIX=${TOPO_PREFIX:-e2e$$}
 # shellcheck source=topo.sh
 . "$E2E_DIR/topo.sh"
@@ -347,7 +348,8 @@ e2e_mipha_start() {
 		fail "mipha did not start"
 	fi
 	tele /mipha/stats >/dev/null || fail "mipha telemetry unreachable"
-	say "mipha running in $NS_HA (pid $E2E_MIPHA_PID)"
+	topo_ports_attach "$E2E_WORK/ports" || fail "mipha's $TOPO_PORTS ports not joined to the veths"
+	say "mipha running in $NS_HA (pid $E2E_MIPHA_PID, $TOPO_PORTS ports)"
 }
 
 e2e_mipha_stop() {

@@ -8,9 +8,17 @@
 #   10.9.0.100/32 (lo) DPDK net_pcap owns them)            198.51.100.254  198.51.100.9 (care-of B)
 #
 # mipha's ports are net_pcap devices on hah0 and hau0 (one rx queue, two tx
-# queues each: the worker's and the control lcore's). net_af_packet with
-# qpairs=2 works too (mipha polls every rx queue of a port), but spreads what
-# it receives over two sockets for no gain here. FreeRADIUS runs in NS_HA on 127.0.0.1 (the control
+# queues each: the worker's and the control lcore's). TOPO_PORTS chooses
+# another kind, on the same veths (tests e2e_static_*):
+#   af_packet  net_af_packet on hah0 and hau0 (qpairs=2: mipha polls both rx
+#              queues, the kernel spreads frames over them by flow hash).
+#   tap        net_tap: mipha creates TAP interfaces (mtaph, mtapu) in NS_HA,
+#              and topo_ports_attach bridges each to its veth (brh, bru). The
+#              veth ends and the TAPs' kernel sides get MACs of their own: a
+#              bridge delivers frames for its ports' own MACs to its host.
+#   memif      net_memif, mipha the server; port_wire (tests/e2e/port_wire.c),
+#              a memif client, carries frames between each memif and its veth
+#              (net_pcap on it, incoming only). FreeRADIUS runs in NS_HA on 127.0.0.1 (the control
 # lcore's AAA client uses kernel sockets there). The router reaches the home
 # network on-link through rt0, so it ARPs for 10.1.0.1 and for home addresses,
 # which mipha answers.
@@ -18,6 +26,11 @@
 # topo_down removes everything, processes first, and is safe to call twice.
 
 TOPO_PREFIX=${TOPO_PREFIX:-mip$$}
+TOPO_PORTS=${TOPO_PORTS:-pcap}
+case $TOPO_PORTS in
+pcap | af_packet | tap | memif) ;;
+*) echo "topo.sh: TOPO_PORTS=$TOPO_PORTS: pcap, af_packet, tap or memif" >&2; return 1 ;;
+esac
 NS_HA=${TOPO_PREFIX}-ha
 NS_CN=${TOPO_PREFIX}-cn
 NS_RT=${TOPO_PREFIX}-rt
@@ -67,8 +80,19 @@ topo_up() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1
 	done
-	topo_link "$NS_CN" cn0 "$NS_HA" hah0 "$CN_MAC" "$HA_HOME_MAC"
-	topo_link "$NS_HA" hau0 "$NS_RT" rt0 "$HA_UPLINK_MAC" "$RT_UPLINK_MAC"
+	if [ "$TOPO_PORTS" = tap ]; then
+		topo_link "$NS_CN" cn0 "$NS_HA" hah0 "$CN_MAC" 02:00:00:00:01:00
+		topo_link "$NS_HA" hau0 "$NS_RT" rt0 02:00:00:00:01:01 "$RT_UPLINK_MAC"
+		ip -n "$NS_HA" link add brh type bridge
+		ip -n "$NS_HA" link add bru type bridge
+		ip -n "$NS_HA" link set hah0 master brh
+		ip -n "$NS_HA" link set hau0 master bru
+		ip -n "$NS_HA" link set brh up
+		ip -n "$NS_HA" link set bru up
+	else
+		topo_link "$NS_CN" cn0 "$NS_HA" hah0 "$CN_MAC" "$HA_HOME_MAC"
+		topo_link "$NS_HA" hau0 "$NS_RT" rt0 "$HA_UPLINK_MAC" "$RT_UPLINK_MAC"
+	fi
 	topo_link "$NS_RT" rt1 "$NS_MN" mn0
 	topo_link "$NS_RT" rt2 "$NS_MN" mn1
 
@@ -95,6 +119,47 @@ topo_move_mn_to_b() {
 	ip -n "$NS_MN" route replace default via 198.51.100.254 dev mn1
 }
 
+# After mipha runs: joins its ports to the veths where the kind needs it
+# (tap: the bridges; memif: port_wire, whose pid is set in TOPO_WIRE_PID and
+# output in $1.wire.log). Returns non-zero when they do not come up in 10 s.
+topo_ports_attach() {
+	local log=${1:-/tmp/$TOPO_PREFIX}.wire.log i
+	case $TOPO_PORTS in
+	tap)
+		for i in 0 1; do
+			local tap=mtaph br=brh
+			[ $i = 1 ] && tap=mtapu br=bru
+			ip -n "$NS_HA" link set "$tap" address "02:00:00:00:01:1$i" || return 1
+			ip -n "$NS_HA" link set "$tap" master "$br" up || return 1
+		done
+		;;
+	memif)
+		: >"$log"
+		# shellcheck disable=SC2046
+		ip netns exec "$NS_HA" "${PORT_WIRE:-port_wire}" -l 1 --no-pci --no-huge -m 128 \
+			--file-prefix "${TOPO_PREFIX}wire" --log-level=warning \
+			--vdev "net_memif0,role=client,id=0,socket=$(topo_memif_sock home),socket-abstract=no" \
+			--vdev net_pcap0,rx_iface_in=hah0,tx_iface=hah0 \
+			--vdev "net_memif1,role=client,id=0,socket=$(topo_memif_sock uplink),socket-abstract=no" \
+			--vdev net_pcap1,rx_iface_in=hau0,tx_iface=hau0 \
+			-- --rxq ${TOPO_WIRE_RXQ:-2} --seconds 900 >>"$log" 2>&1 &
+		TOPO_WIRE_PID=$!
+		for i in $(seq 100); do
+			grep -q '^port_wire: ready' "$log" && return 0
+			kill -0 "$TOPO_WIRE_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		echo "topo.sh: port_wire did not connect: $(tail -n 3 "$log")" >&2
+		return 1
+		;;
+	esac
+	return 0
+}
+
+topo_memif_sock() {
+	echo "/tmp/$TOPO_PREFIX-$1.memif"
+}
+
 topo_down() {
 	local ns pids
 	for ns in $(topo_ns_list); do
@@ -107,6 +172,7 @@ topo_down() {
 		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	rm -f "$(topo_memif_sock home)" "$(topo_memif_sock uplink)"
 	return 0
 }
 
@@ -121,7 +187,7 @@ max_lifetime = 3600
 replay_tolerance = 7
 
 [port.home]
-device = net_pcap0
+device = $(topo_port_dev 0)
 role = home
 ; Decapsulated (reverse-tunnelled) packets go to the correspondent, the only
 ; host on the home link.
@@ -129,7 +195,7 @@ gateway = $CN_ADDR
 gateway_mac = $CN_MAC
 
 [port.uplink]
-device = net_pcap1
+device = $(topo_port_dev 1)
 role = uplink
 gateway = $RT_UPLINK
 gateway_mac = $RT_UPLINK_MAC
@@ -142,9 +208,30 @@ idle_sleep_us = ${TOPO_IDLE_SLEEP_US:-100}
 EOF
 }
 
+# The DPDK device name of mipha's port N (0 home, 1 uplink).
+topo_port_dev() {
+	echo "net_$TOPO_PORTS$1"
+}
+
 # EAL arguments for mipha in NS_HA.
 topo_mipha_eal() {
-	echo "-l 0-1 --no-pci --no-huge -m 512 --file-prefix ${TOPO_PREFIX}ha" \
-		"--vdev net_pcap0,rx_iface_in=hah0,tx_iface=hah0,tx_iface=hah0" \
-		"--vdev net_pcap1,rx_iface_in=hau0,tx_iface=hau0,tx_iface=hau0"
+	echo "-l 0-1 --no-pci --no-huge -m 512 --file-prefix ${TOPO_PREFIX}ha"
+	case $TOPO_PORTS in
+	pcap)
+		echo "--vdev net_pcap0,rx_iface_in=hah0,tx_iface=hah0,tx_iface=hah0" \
+			"--vdev net_pcap1,rx_iface_in=hau0,tx_iface=hau0,tx_iface=hau0"
+		;;
+	af_packet)
+		echo "--vdev net_af_packet0,iface=hah0,qpairs=2" \
+			"--vdev net_af_packet1,iface=hau0,qpairs=2"
+		;;
+	tap)
+		echo "--vdev net_tap0,iface=mtaph,mac=$HA_HOME_MAC" \
+			"--vdev net_tap1,iface=mtapu,mac=$HA_UPLINK_MAC"
+		;;
+	memif)
+		echo "--vdev net_memif0,role=server,id=0,socket=$(topo_memif_sock home),socket-abstract=no,mac=$HA_HOME_MAC" \
+			"--vdev net_memif1,role=server,id=0,socket=$(topo_memif_sock uplink),socket-abstract=no,mac=$HA_UPLINK_MAC"
+		;;
+	esac
 }
