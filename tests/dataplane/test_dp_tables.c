@@ -7,7 +7,9 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include <rte_rcu_qsbr.h>
@@ -244,12 +246,20 @@ Test(dp_tables, dup_cache)
 /* ---- in-place refresh against a concurrent reader ---- */
 
 static struct mipha_binding *race_b;
-static volatile bool race_stop;
+static volatile bool race_stop, race_reading;
+static volatile uint64_t race_changes;	/* refreshes the reader has seen */
 
+/*
+ * Refreshes at least 2M times and until the reader has seen two of them
+ * (bounded: 2^31 refreshes). On a loaded machine both threads may share
+ * one CPU by time slices; this way each test run really overlaps them.
+ */
 static void *race_writer(void *arg)
 {
 	(void)arg;
-	for (uint32_t i = 1; !race_stop && i < 2000000; i++)
+	while (!race_reading)
+		sched_yield();
+	for (uint32_t i = 1; i < (1u << 31) && (i < 2000000 || race_changes < 2); i++)
 		mipha_binding_refresh(race_b, i, i, (uint16_t)(i & 0xff));
 	race_stop = true;
 	return NULL;
@@ -264,17 +274,21 @@ Test(dp_tables, binding_refresh_while_reader_reads)
 	cr_assert_eq(mipha_binding_install(dp.bt, dp_ip("10.1.0.30"), 0, 0, 0, 0, &race_b), 0);
 	cr_assert_eq(pthread_create(&th, NULL, race_writer, NULL), 0);
 	/* the reader: care-of and expiry always from the same refresh, never going back */
-	while (!race_stop && reads < 5000000) {
+	race_reading = true;
+	do {
 		uint64_t p = mipha_binding_load(race_b);
 
 		cr_assert_eq(mipha_binding_coa(p), mipha_binding_expiry(p), "torn binding read");
 		cr_assert_geq(mipha_binding_expiry(p), last);
+		if (mipha_binding_expiry(p) != last)
+			race_changes++;
 		last = mipha_binding_expiry(p);
 		reads++;
-	}
-	race_stop = true;
+	} while (!race_stop);
 	pthread_join(th, NULL);
-	cr_assert_gt(reads, 0);
+	cr_assert_geq(race_changes, 2, "the reader saw %" PRIu64 " refreshes in %" PRIu64 " reads",
+		      (uint64_t)race_changes, reads);
+	cr_assert_geq(mipha_binding_expiry(mipha_binding_load(race_b)), 1999999);
 }
 
 Test(dp_tables, counter_names)
