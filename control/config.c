@@ -1098,3 +1098,13 @@ const char *mipha_alg_name(enum mip_alg alg)
 	}
 	return "?";
 }
+
+unsigned int mipha_config_nai_sa_count(const struct mipha_config *cfg)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < cfg->n_sa; i++)
+		if (cfg->sa[i].home_addr == 0 && cfg->sa[i].nai[0] != '\0')
+			n++;
+	return n;
+}

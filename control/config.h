@@ -163,6 +163,8 @@ int mipha_config_load(const char *path, struct mipha_config **out, char *err, si
 
 /* Wipes the SA keys and frees. NULL is fine. */
 void mipha_config_free(struct mipha_config *cfg);
+/* How many [sa.*] sections name an NAI and no home address (SAs by NAI alone). */
+unsigned int mipha_config_nai_sa_count(const struct mipha_config *cfg);
 
 const char *mipha_role_name(enum mipha_cfg_role role);
 const char *mipha_alg_name(enum mip_alg alg);

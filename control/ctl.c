@@ -406,6 +406,12 @@ void mipha_ctl_handle(struct mipha_ctl *c, struct mipha_ctrl_msg *msg)
 		mipha_ctl_reply_unsigned(c, msg, &rrq, MIP_CODE_MN_FAILED_AUTH);
 		cnt(c, MIPHA_CTL_CNT_REPLY_131_UNKNOWN_SPI);
 		return;
+	case MIPHA_CTRL_AUTH_NAI:
+		if (mipha_ctl_nai_rrq(c, msg, &rrq))
+			return;	/* its NAI's SA by NAI alone: 129, or 131 from there */
+		mipha_ctl_reply_unsigned(c, msg, &rrq, MIP_CODE_MN_FAILED_AUTH);
+		cnt(c, MIPHA_CTL_CNT_REPLY_131_AUTH_NAI);
+		return;
 	case MIPHA_CTRL_INITIAL:
 		mipha_ctl_dynkey_initial(c, msg, &rrq);
 		return;

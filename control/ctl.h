@@ -54,6 +54,7 @@ struct rte_tel_data;
 	X(REPLY_ACCEPTED, "ctrl_replies_accepted", "replies 0 or 1 sent")               \
 	X(REPLY_130, "ctrl_replies_130", "130 replies (binding table full)")            \
 	X(REPLY_131_UNKNOWN_SPI, "ctrl_replies_131_unknown_spi", "131 replies: no SA for (home address, SPI)") \
+	X(REPLY_131_AUTH_NAI, "ctrl_replies_131_auth_nai", "131 replies: MHAE failed under the SA found, and the NAI has no SA by NAI alone that verifies it") \
 	X(REPLY_131_DYNKEY, "ctrl_replies_131_dynkey", "131 replies: dynamic keys not configured yet") \
 	X(REPLY_139, "ctrl_replies_139", "139 replies: minimal or GRE encapsulation asked") \
 	X(REPLY_DUPLICATE, "ctrl_duplicate_replies", "cached replies resent by control") \

@@ -131,9 +131,7 @@ int mipha_ctl_nai_init(struct mipha_ctl *c)
 	c->nai = NULL;
 	if (cfg == NULL)
 		return 0;
-	for (i = 0; i < cfg->n_sa; i++)
-		if (cfg->sa[i].home_addr == 0 && cfg->sa[i].nai[0] != '\0')
-			n++;
+	n = mipha_config_nai_sa_count(cfg);
 	if (n == 0)
 		return 0;
 	if (c->pool == NULL)

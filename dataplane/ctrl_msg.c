@@ -19,6 +19,7 @@ static const char *const mipha_ctrl_class_names[MIPHA_CTRL__COUNT] = {
 	[MIPHA_CTRL_DUPLICATE] = "duplicate",
 	[MIPHA_CTRL_AUTH_PREV] = "auth_previous_key",
 	[MIPHA_CTRL_PREV_RETIRED] = "previous_key_retired",
+	[MIPHA_CTRL_AUTH_NAI] = "auth_failed_nai",
 };
 
 const char *mipha_ctrl_class_name(enum mipha_ctrl_class cls)

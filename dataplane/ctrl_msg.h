@@ -44,6 +44,7 @@ enum mipha_ctrl_class {
 	MIPHA_CTRL_DUPLICATE,	 /* exact copy of the last RRQ accepted, answered by control: resend its RRP; sa set, not re-verified */
 	MIPHA_CTRL_AUTH_PREV,	 /* failed under SPI2's Skey' while sa->prev_valid: control tries sa->prev; unverified */
 	MIPHA_CTRL_PREV_RETIRED, /* m NULL: an RRQ verified with the new Skey', worker cleared prev_valid: wipe sa->prev */
+	MIPHA_CTRL_AUTH_NAI,	 /* failed under the SA found, carries an NAI, SAs by NAI alone exist: control checks that NAI's own SA (129 when it verifies), else 131; unverified, sa NULL */
 	MIPHA_CTRL__COUNT
 };
 

@@ -407,6 +407,17 @@ static void mipha_reg_chunk(struct mipha_worker *w, struct rte_mbuf **pkts, uint
 				mipha_reg_to_ctrl(w, it, MIPHA_CTRL_AUTH_PREV, sa, 0);
 				continue;
 			}
+			/*
+			 * SAs by NAI alone often share one SPI, and their addresses
+			 * come from the pool: an MN asking for an address another NAI
+			 * now holds fails here under that MN's key. Control checks
+			 * the RRQ's NAI against its own SA: a verified one gets 129,
+			 * signed, not a 131 that reads as a wrong key.
+			 */
+			if (w->conf->nai_sas && (it->msg.present & MIP_HAS_NAI) != 0) {
+				mipha_reg_to_ctrl(w, it, MIPHA_CTRL_AUTH_NAI, NULL, 0);
+				continue;
+			}
 			mipha_cnt_inc(&w->cnt, MIPHA_CNT_REG_AUTH_FAIL_131);
 			mipha_reg_deny(w, it, MIP_CODE_MN_FAILED_AUTH, it->msg.ha_addr,
 				       w->scratch[idx[r]]);

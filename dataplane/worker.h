@@ -80,6 +80,7 @@ struct mipha_worker_conf {
 	uint32_t idle_poll_us;		/* or this long without a packet, if sooner; 0 = polls only */
 	uint32_t idle_sleep_max_us;	/* sleeps double up to this while idle; <= idle_sleep_us: fixed */
 	uint32_t icmp_rate;		/* ICMP errors a worker sends per second at most (0: none) */
+	bool nai_sas;			/* static SAs by NAI alone are configured (MIPHA_CTRL_AUTH_NAI) */
 	struct mipha_clock clock;	/* HA time (--clock) */
 };
 

@@ -215,6 +215,7 @@ static void fill_worker_conf(struct mipha_app *app)
 	wc->idle_polls = app->cfg->lcores.idle_polls;
 	wc->idle_poll_us = app->cfg->lcores.idle_poll_us;
 	wc->idle_sleep_max_us = app->cfg->lcores.idle_sleep_max_us;
+	wc->nai_sas = mipha_config_nai_sa_count(app->cfg) != 0;
 }
 
 static int create_tables(struct mipha_app *app, char *err, size_t errlen)

@@ -109,6 +109,7 @@ static void setup_common(bool with_aaa)
 		fclose(f);
 		dp_ctl_aaa(&cfg, 9, secret_path);	/* discard: never reached in these tests */
 	}
+	dp.conf.nai_sas = mipha_config_nai_sa_count(&cfg) != 0;	/* as pipelines/app.c */
 	dp_ctl_init(&ctl, &cfg);
 	cr_assert_not_null(ctl.pool);
 	cr_assert_not_null(ctl.nai);
@@ -342,6 +343,53 @@ Test(ctl_nai, address_held_by_another_nai_or_outside_the_pool_gets_129)
 	expect_signed(&r, MIP_CODE_ACCEPTED, pool1, at(2, 0), "bob@example.net", SPI_B, &key_bob);
 	cr_assert_not_null(mipha_sa_lookup(dp.st, pool1, SPI_B));
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_NAI_ASSIGNED], 2);
+}
+
+/*
+ * alice and carol share SPI_A (SAs by NAI alone usually do). carol asking for
+ * the address alice holds fails at the worker under alice's key; control
+ * checks it against carol's own SA: 129, signed with her key, not a 131 that
+ * would read as a wrong key. A forgery still gets 131, and alice's binding,
+ * SA and replay state do not move.
+ */
+Test(ctl_nai, address_held_by_another_nai_under_a_shared_spi_gets_129_not_131)
+{
+	struct rrq q;
+	struct reply r;
+
+	cr_assert(dp.conf.nai_sas);
+	cr_assert_eq(alice_registers(t0), pool0);
+	build(&q, "carol@example.net", pool0, at(1, 0), 1800, SPI_A, &key_carol);
+	via_control(&q, &r);
+	expect_signed(&r, MIP_CODE_ADMIN_PROHIBITED, pool0, at(1, 0), "carol@example.net", SPI_A,
+		      &key_carol);
+	cr_assert_eq(r.m.lifetime, 0);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_NAI_REPLY_129], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_REG_AUTH_FAIL_131], 0, "the worker did not answer it");
+	/* A forgery naming carol: verified with her key there, 131 unsigned. */
+	build(&q, "carol@example.net", pool0, at(2, 0), 1800, SPI_A, &key_wrong);
+	via_control(&q, &r);
+	cr_assert_eq(r.m.code, MIP_CODE_MN_FAILED_AUTH);
+	cr_assert_not(r.m.present & MIP_HAS_MHAE);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_NAI_REPLY_131], 1);
+	/* An NAI without an SA by NAI alone: 131 unsigned, counted apart. */
+	build(&q, "mallory@example.net", pool0, at(2, 0), 1800, SPI_A, &key_carol);
+	via_control(&q, &r);
+	cr_assert_eq(r.m.code, MIP_CODE_MN_FAILED_AUTH);
+	cr_assert_not(r.m.present & MIP_HAS_MHAE);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_131_AUTH_NAI], 1);
+	/* Nothing of alice's moved; carol holds nothing. */
+	cr_assert_eq(mipha_ctl_nai_home(&ctl, "alice@example.net"), pool0);
+	cr_assert_eq(mipha_ctl_nai_home(&ctl, "carol@example.net"), 0);
+	cr_assert_eq(mipha_sa_last_ident(mipha_sa_lookup(dp.st, pool0, SPI_A)), t0);
+	cr_assert_eq(mipha_binding_coa(mipha_binding_load(mipha_binding_lookup(dp.bt, pool0))), coa);
+	cr_assert_eq(mipha_pool_free_count(ctl.pool), 1);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_NAI_ACCEPTED], 1);
+	/* With 0.0.0.0 carol gets the other address. */
+	build(&q, "carol@example.net", 0, at(3, 0), 1800, SPI_A, &key_carol);
+	via_control(&q, &r);
+	expect_signed(&r, MIP_CODE_ACCEPTED, pool1, at(3, 0), "carol@example.net", SPI_A,
+		      &key_carol);
 }
 
 Test(ctl_nai, empty_pool_gets_130)
