@@ -73,12 +73,14 @@ int mipha_ctl_init(struct mipha_ctl *c, const struct mipha_ctl_params *p)
 		mipha_expiry_fini(&c->expiry);
 		return error;
 	}
+	mipha_ctl_link_init(c, rte_get_timer_cycles());
 	pthread_mutex_init(&c->tel.lock, NULL);
 	return 0;
 }
 
 void mipha_ctl_fini(struct mipha_ctl *c)
 {
+	mipha_ctl_link_fini(c);
 	mipha_ctl_dynkey_fini(c);
 	mipha_ctl_nai_fini(c);
 	mipha_pool_destroy(c->pool);
@@ -90,14 +92,15 @@ void mipha_ctl_fini(struct mipha_ctl *c)
 	pthread_mutex_destroy(&c->tel.lock);
 }
 
-void mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m)
+bool mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m)
 {
 	if (rte_eth_tx_burst(port, c->p.txq, &m, 1) == 1) {
 		cnt(c, MIPHA_CTL_CNT_TX);
-		return;
+		return true;
 	}
 	rte_pktmbuf_free(m);
 	cnt(c, MIPHA_CTL_CNT_DROP_TX_FULL);
+	return false;
 }
 
 /* The RRQ bytes of msg, or NULL when the offsets do not fit the mbuf. */
@@ -542,6 +545,7 @@ unsigned int mipha_ctl_poll(struct mipha_ctl *c)
 	work += mipha_ctl_expire(c, mipha_clock_sec(&c->p.wconf->clock));
 	work += serve_telemetry(c);
 	work += mipha_ctl_dynkey_poll(c);
+	work += mipha_ctl_link_poll(c, rte_get_timer_cycles());
 	mipha_binding_table_reclaim(c->p.bindings);
 	mipha_sa_table_reclaim(c->p.sas);
 	return work;

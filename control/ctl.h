@@ -32,6 +32,7 @@
 
 #include "ctrl_msg.h"
 #include "expiry.h"
+#include "link.h"
 #include "worker.h"
 
 struct mipha_config;
@@ -59,6 +60,9 @@ struct rte_tel_data;
 	X(REPLY_139, "ctrl_replies_139", "139 replies: minimal or GRE encapsulation asked") \
 	X(REPLY_DUPLICATE, "ctrl_duplicate_replies", "cached replies resent by control") \
 	X(GARP, "ctrl_gratuitous_arps", "gratuitous ARPs sent for new bindings")        \
+	X(LINK_DOWN, "ctrl_port_link_down", "port links seen going down (control/link.h)") \
+	X(LINK_UP, "ctrl_port_link_up", "port links seen coming up")                    \
+	X(LINK_GARP, "ctrl_link_gratuitous_arps", "gratuitous ARPs re-announcing the HA and home addresses on a home port whose link came up") \
 	X(TX, "ctrl_tx_packets", "frames sent on the control tx queue")                 \
 	X(TELEMETRY, "ctrl_telemetry_requests", "telemetry requests served on the control lcore") \
 	X(IDLE_WAITS, "ctrl_idle_waits", "idle sleeps on the doorbell (ended by work or their timeout)") \
@@ -125,6 +129,7 @@ struct mipha_ctl {
 	struct mipha_ctl_dynkey *dynkey;	/* NULL without [aaa]: dynamic keys off */
 	struct mipha_pool *pool;		/* [ha] home_pool, shared (NULL without one) */
 	struct mipha_ctl_nai *nai;		/* SAs by NAI alone (NULL when none) */
+	struct mipha_link link;			/* port links (link.h) */
 	struct {
 		pthread_mutex_t lock;		/* one request at a time */
 		int state;			/* atomic: idle, asked, running, done (ctl.c) */
@@ -158,8 +163,8 @@ void mipha_ctl_drain(struct mipha_ctl *c);
 int mipha_ctl_call(struct mipha_ctl *c, mipha_ctl_tel_fn fn, const char *params,
 		   struct rte_tel_data *d, unsigned int timeout_ms);
 
-/* Sends one frame on port through control's tx queue (frees it if refused). */
-void mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m);
+/* Sends one frame on port through control's tx queue: true, or false (freed, counted) when refused. */
+bool mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m);
 
 /*
  * The dynamic-key hooks, in ctl_dynkey.c: the one place the dynamic-key work

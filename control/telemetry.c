@@ -81,13 +81,14 @@ static void dict_u64(void *arg, const char *name, uint64_t v)
 	rte_tel_data_add_dict_u64(arg, name, v);
 }
 
-static void add_port_stats(struct rte_tel_data *d)
+static void add_port_stats(const struct mipha_ctl *c, struct rte_tel_data *d)
 {
 	unsigned int i;
 
 	for (i = 0; i < tel_n_ports; i++) {
 		struct rte_tel_data *p = rte_tel_data_alloc();
 		struct rte_eth_stats st;
+		struct rte_eth_link link;
 
 		if (p == NULL)
 			return;
@@ -103,6 +104,16 @@ static void add_port_stats(struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(p, "tx_errors", st.oerrors);
 			rte_tel_data_add_dict_u64(p, "rx_nombuf", st.rx_nombuf);
 		}
+		if (rte_eth_link_get_nowait(tel_ports[i].port_id, &link) == 0) {
+			rte_tel_data_add_dict_int(p, "link_up", link.link_status == RTE_ETH_LINK_UP);
+			rte_tel_data_add_dict_u64(p, "link_speed_mbps",
+						  link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN
+							  ? 0 : link.link_speed);
+		}
+		if (tel_ports[i].port_id < MIPHA_MAX_PORTS)
+			rte_tel_data_add_dict_u64(p, "link_changes",
+				__atomic_load_n(&c->link.port[tel_ports[i].port_id].changes,
+						__ATOMIC_RELAXED));
 		rte_tel_data_add_dict_container(d, tel_ports[i].name, p, 0);
 	}
 }
@@ -150,7 +161,7 @@ static int stats_all(const struct mipha_ctl *c, const char *params, struct rte_t
 	visit_ctl(c, dict_u64, ctl);
 	rte_tel_data_add_dict_container(d, "control", ctl, 0);
 	rte_tel_data_start_dict(ports);
-	add_port_stats(ports);
+	add_port_stats(c, ports);
 	rte_tel_data_add_dict_container(d, "ports", ports, 0);
 	/* Per worker, non-zero only: every counter of every worker would not fit. */
 	rte_tel_data_start_dict(per);

@@ -129,6 +129,153 @@ Test(ctl, first_registration_installs_answers_and_announces)
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_ACCEPTED], 1);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = ntohl(*(const uint32_t *)a), y = ntohl(*(const uint32_t *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every frame control sent on port: gratuitous ARPs (checked), by sender address. */
+static unsigned int garps_sent(int port, const struct rte_ether_addr *mac, uint32_t *sip,
+			       unsigned int cap)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while ((m = dp_ctl_sent(port)) != NULL) {
+		const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		const struct rte_arp_hdr *arp =
+			rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, sizeof(*eh));
+
+		cr_assert_eq(eh->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP));
+		cr_assert_eq(arp->arp_data.arp_sip, arp->arp_data.arp_tip, "not gratuitous");
+		cr_assert(rte_is_same_ether_addr(&arp->arp_data.arp_sha, mac));
+		if (n < cap)
+			sip[n] = arp->arp_data.arp_sip;
+		n++;
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+/*
+ * net_ring's link can be set down and up. control reads links once a period:
+ * each change counted, and a home port coming back announces the HA address
+ * and every bound home address again; an uplink does not.
+ */
+Test(ctl, link_changes_counted_and_home_link_up_announces_again)
+{
+	struct mipha_link *k = &ctl.link;
+	uint32_t sip[8];
+	uint64_t t;
+
+	register_mn();
+	cr_assert_eq(garps_sent(DP_PORT_HOME, &dp_mac_home, sip, 8), 1);
+	cr_assert(k->port[DP_PORT_HOME].watched && k->port[DP_PORT_HOME].up);
+	cr_assert(k->port[DP_PORT_UP].watched && k->port[DP_PORT_UP].up);
+	t = k->next_check;
+	cr_assert_eq(mipha_ctl_link_poll(&ctl, t - 1), 0, "read before its period");
+
+	cr_assert_eq(rte_eth_dev_set_link_down(DP_PORT_HOME), 0);
+	cr_assert_eq(mipha_ctl_link_poll(&ctl, t), 1);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_DOWN], 1);
+	cr_assert_not(k->port[DP_PORT_HOME].up);
+	cr_assert_eq(garps_sent(DP_PORT_HOME, &dp_mac_home, sip, 8), 0);
+	/* Up again, seen at the next period: counted, and the announcement's first burst. */
+	cr_assert_eq(rte_eth_dev_set_link_up(DP_PORT_HOME), 0);
+	cr_assert_eq(mipha_ctl_link_poll(&ctl, t + k->period / 2), 0);
+	cr_assert_eq(dp.conf.nb_ha_addrs, 2);
+	cr_assert_eq(mipha_ctl_link_poll(&ctl, t + k->period), 1 + 3);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_UP], 1);
+	cr_assert_eq(k->port[DP_PORT_HOME].changes, 2);
+	cr_assert_eq(garps_sent(DP_PORT_HOME, &dp_mac_home, sip, 8), 3);
+	cr_assert_eq(sip[0], dp.conf.ha_addr[0], "the HA addresses first");
+	cr_assert_eq(sip[1], dp.conf.ha_addr[1]);
+	cr_assert_eq(sip[2], home, "then the bound home address");
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_GARP], 3);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_GARP], 1, "new-binding announcements apart");
+	cr_assert_null(dp_ctl_sent(DP_PORT_UP));
+	cr_assert_eq(k->n, 0, "announcement over");
+
+	/* The uplink: counted both ways, nothing announced. */
+	t += k->period;
+	cr_assert_eq(rte_eth_dev_set_link_down(DP_PORT_UP), 0);
+	cr_assert_eq(mipha_ctl_link_poll(&ctl, t + k->period), 1);
+	cr_assert_eq(rte_eth_dev_set_link_up(DP_PORT_UP), 0);
+	cr_assert_eq(mipha_ctl_link_poll(&ctl, t + 2 * k->period), 1);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_DOWN], 2);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_UP], 2);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_GARP], 3);
+	cr_assert_null(dp_ctl_sent(DP_PORT_UP));
+	cr_assert_null(dp_ctl_sent(DP_PORT_HOME));
+}
+
+/*
+ * Many bindings: the announcement goes out MIPHA_LINK_GARP_BURST a
+ * millisecond, skips a binding removed meanwhile, sends each address once,
+ * and when the tx queue is full it stops and goes on from that address at
+ * the next burst (nothing skipped).
+ */
+Test(ctl, home_link_announcement_is_paced_and_skips_removed_bindings)
+{
+	struct mipha_link *k = &ctl.link;
+	struct rte_ring *txr = dp_ctl_tx_ring(DP_PORT_HOME);
+	const unsigned int nb = 150, room = 10;
+	uint64_t t, ms = rte_get_timer_hz() / 1000;
+	unsigned int total = 0, burst, fill;
+	uint32_t sip[MIPHA_LINK_GARP_BURST], seen[2 + 150];
+	struct rte_mbuf *dummy = rte_pktmbuf_alloc(dp.mp);
+
+	cr_assert_not_null(dummy);
+	for (unsigned int i = 0; i < nb; i++) {
+		struct mipha_expiry_ent e = { .expiry = (uint32_t)(t0 >> 32) + 600,
+					      .home_addr = htonl(0x0a020000 + i), .gen = 1000 + i };
+
+		cr_assert_eq(mipha_binding_install(dp.bt, e.home_addr, coa, e.expiry, 0, e.gen, NULL), 0);
+		cr_assert_eq(mipha_expiry_push(&ctl.expiry, &e), 0);
+	}
+	cr_assert_eq(rte_eth_dev_set_link_down(DP_PORT_HOME), 0);
+	t = k->next_check;
+	mipha_ctl_link_poll(&ctl, t);
+	cr_assert_eq(rte_eth_dev_set_link_up(DP_PORT_HOME), 0);
+	/* The tx queue has room for 10 frames only. */
+	fill = rte_ring_free_count(txr) - room;
+	for (unsigned int i = 0; i < fill; i++)
+		cr_assert_eq(rte_ring_enqueue(txr, dummy), 0);
+	t += k->period;
+	mipha_ctl_link_poll(&ctl, t);
+	cr_assert_eq(k->n, 2 + nb);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_GARP], room);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_DROP_TX_FULL], 1);
+	for (unsigned int i = 0; i < fill; i++)
+		cr_assert_eq(dp_ctl_sent(DP_PORT_HOME), dummy);
+	rte_pktmbuf_free(dummy);
+	total = garps_sent(DP_PORT_HOME, &dp_mac_home, seen, room);
+	cr_assert_eq(total, room);
+	/* Not before a millisecond has passed. */
+	cr_assert_eq(mipha_ctl_link_poll(&ctl, t + ms - 1), 0);
+	/* Removed meanwhile: not announced. */
+	cr_assert_eq(mipha_binding_remove(dp.bt, htonl(0x0a020000 + nb - 1)), 0);
+	for (unsigned int i = 1; i < 10 && k->n != 0; i++) {
+		mipha_ctl_link_poll(&ctl, t + i * ms);
+		burst = garps_sent(DP_PORT_HOME, &dp_mac_home, sip, MIPHA_LINK_GARP_BURST);
+		cr_assert_leq(burst, MIPHA_LINK_GARP_BURST);
+		for (unsigned int j = 0; j < burst; j++)
+			seen[total + j] = sip[j];
+		total += burst;
+	}
+	cr_assert_eq(k->n, 0);
+	cr_assert_eq(total, 2 + nb - 1);
+	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_LINK_GARP], 2 + nb - 1);
+	/* The HA addresses first, then every binding but the removed one, each once. */
+	cr_assert_eq(seen[0], dp.conf.ha_addr[0]);
+	cr_assert_eq(seen[1], dp.conf.ha_addr[1]);
+	qsort(seen + 2, nb - 1, sizeof(seen[0]), cmp_u32);
+	for (unsigned int i = 0; i < nb - 1; i++)
+		cr_assert_eq(ntohl(seen[2 + i]), 0x0a020000 + i, "address %u missing or twice", i);
+}
+
 Test(ctl, binding_expires_exactly_at_its_lifetime)
 {
 	uint32_t s0 = (uint32_t)(t0 >> 32);

@@ -26,7 +26,7 @@ void dp_ctl_ports(const char *prefix)
 		cr_assert_not_null(ctl_rx[p]);
 		for (int q = 0; q < 2; q++) {
 			snprintf(n, sizeof(n), "%s_tx%d", dev, q);
-			ctl_tx[p][q] = rte_ring_create(n, 64, SOCKET_ID_ANY, 0);
+			ctl_tx[p][q] = rte_ring_create(n, DP_CTL_TX_RING, SOCKET_ID_ANY, 0);
 			cr_assert_not_null(ctl_tx[p][q]);
 		}
 		cr_assert_eq(rte_eth_from_rings(dev, &ctl_rx[p], 1, ctl_tx[p], 2, 0), p);
@@ -54,6 +54,11 @@ struct rte_mbuf *dp_ctl_sent(int port)
 	struct rte_mbuf *m;
 
 	return rte_ring_dequeue(ctl_tx[port][DP_CTL_TXQ], (void **)&m) == 0 ? m : NULL;
+}
+
+struct rte_ring *dp_ctl_tx_ring(int port)
+{
+	return ctl_tx[port][DP_CTL_TXQ];
 }
 
 void dp_ctl_init(struct mipha_ctl *ctl, const struct mipha_config *cfg)

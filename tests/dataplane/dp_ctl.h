@@ -23,6 +23,9 @@ void dp_ctl_ports(const char *prefix);
 void dp_ctl_ports_fini(void);
 /* The next frame port sent on control's queue, or NULL. */
 struct rte_mbuf *dp_ctl_sent(int port);
+/* The ring behind the control lcore's tx queue on port (DP_CTL_TX_RING slots, one kept free). */
+#define DP_CTL_TX_RING 256
+struct rte_ring *dp_ctl_tx_ring(int port);
 
 /*
  * mipha_ctl_init(ctl) over the harness: cfg, the harness's tables, ring,
