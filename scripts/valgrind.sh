@@ -40,7 +40,7 @@ fi
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" "$here"
 fi
-ninja -C "$build" -j2 pipelines/mipha tools/mipmn/mipmn tests/security/sec_derive
+ninja -C "$build" -j2 pipelines/mipha tools/mipmn/mipmn tests/security/sec_derive tests/e2e/port_wire
 
 export MIP_SHARED_DIR=${MIP_SHARED_DIR:-$(cd "$here/../shared" && pwd)}
 export MIP_SOURCE_ROOT="$here" MIP_BUILD_ROOT="$build" PYTHON=/usr/bin/python3

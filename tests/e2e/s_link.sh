@@ -20,7 +20,7 @@ link_up() {
 # counter_reaches NAME VALUE: within 4 s (control reads links once a second).
 counter_reaches() {
 	local i
-	for i in $(seq 40); do
+	for i in $(seq $((40 * E2E_TIME_SCALE))); do
 		[ "$(stat "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done

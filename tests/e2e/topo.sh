@@ -144,7 +144,7 @@ topo_ports_attach() {
 			--vdev net_pcap1,rx_iface_in=hau0,tx_iface=hau0 \
 			-- --rxq ${TOPO_WIRE_RXQ:-2} --seconds 900 >>"$log" 2>&1 &
 		TOPO_WIRE_PID=$!
-		for i in $(seq 100); do
+		for i in $(seq $((100 * ${E2E_TIME_SCALE:-1}))); do
 			grep -q '^port_wire: ready' "$log" && return 0
 			kill -0 "$TOPO_WIRE_PID" 2>/dev/null || break
 			sleep 0.1
