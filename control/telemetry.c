@@ -219,6 +219,8 @@ static void binding_dict(const struct mipha_ctl *c, const struct mipha_binding *
 	flags_str(flags, f);
 	rte_tel_data_add_dict_string(d, "flag_names", f);
 	rte_tel_data_add_dict_int(d, "reverse_tunnel", (flags & MIP_FLAG_T) != 0);
+	/* Learned from a fragmentation-needed towards this care-of address; 0: none. */
+	rte_tel_data_add_dict_int(d, "path_mtu", mipha_binding_pmtu(b, mipha_binding_coa(packed), now));
 }
 
 /* On the control lcore: the live bindings are those with a live expiry entry. */

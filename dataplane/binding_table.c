@@ -117,6 +117,7 @@ int mipha_binding_install(struct mipha_binding_table *t, uint32_t home_addr, uin
 	b->cookie = cookie;
 	b->flags = flags;
 	b->coa_expiry = mipha_binding_pack(coa, expiry_sec);
+	b->path_mtu = 0;
 	/* rte_hash's add publishes with release order: the fields above are visible first. */
 	error = rte_hash_add_key_data(t->h, &home_addr, b);
 	if (error != 0) {

@@ -33,6 +33,7 @@ struct mipha_binding {
 	uint16_t spi;		/* SPI that last authenticated this binding (informational) */
 	uint64_t coa_expiry;	/* atomic; see mipha_binding_pack() */
 	uint64_t cookie;	/* control's own (e.g. its MN record); workers never read it */
+	uint64_t path_mtu;	/* atomic; see mipha_binding_pmtu_pack(); 0 = none learned */
 };
 
 /* care-of (network order) in the low 32 bits, expiry (HA NTP seconds) in the high 32. */
@@ -71,6 +72,41 @@ static inline void mipha_binding_refresh(struct mipha_binding *b, uint32_t coa,
 {
 	__atomic_store_n(&b->coa_expiry, mipha_binding_pack(coa, expiry_sec), __ATOMIC_RELEASE);
 	__atomic_store_n(&b->flags, flags, __ATOMIC_RELAXED);
+}
+
+/*
+ * The tunnel's path MTU towards one care-of address, learned by a worker from
+ * an ICMP fragmentation-needed about a tunnel packet (RFC 2003 5.1, RFC 1191;
+ * dataplane/icmp.c): care-of address (low 32 bits), MTU (16) and the end of
+ * its validity in units of 4 s of the HA clock (16 bits, compared as serial
+ * numbers: entries live MIPHA_PMTU_AGE seconds, far below the 36 h that
+ * allows). A binding whose care-of changes no longer matches it: no reset
+ * needed on refresh.
+ */
+#define MIPHA_PMTU_AGE 600	/* seconds a learned path MTU is used (RFC 1191: 10 min) */
+
+static inline uint64_t mipha_binding_pmtu_pack(uint32_t coa, uint16_t mtu, uint32_t until_sec)
+{
+	return (uint64_t)coa | (uint64_t)mtu << 32 | (uint64_t)((until_sec >> 2) & 0xffff) << 48;
+}
+
+/* The path MTU learned for coa, valid at now_sec, or 0. */
+static inline uint16_t mipha_binding_pmtu(const struct mipha_binding *b, uint32_t coa,
+					  uint32_t now_sec)
+{
+	uint64_t v = __atomic_load_n(&b->path_mtu, __ATOMIC_RELAXED);
+	uint16_t until = (uint16_t)(v >> 48), now = (uint16_t)(now_sec >> 2);
+
+	if (v == 0 || (uint32_t)v != coa || (int16_t)(until - now) <= 0)
+		return 0;
+	return (uint16_t)(v >> 32);
+}
+
+static inline void mipha_binding_set_pmtu(struct mipha_binding *b, uint32_t coa, uint16_t mtu,
+					  uint32_t until_sec)
+{
+	__atomic_store_n(&b->path_mtu, mipha_binding_pmtu_pack(coa, mtu, until_sec),
+			 __ATOMIC_RELAXED);
 }
 
 struct mipha_binding_table;

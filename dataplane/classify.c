@@ -59,6 +59,11 @@ static int mipha_classify_to_ha(struct rte_mbuf *m, const struct rte_ipv4_hdr *i
 			return MIPHA_CLS__COUNT;
 		return MIPHA_CLS_DECAP;
 	}
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		if (mipha_ip_is_fragment(ip))
+			return -MIPHA_CNT_DROP_IP_FRAGMENT;
+		return MIPHA_CLS_ICMP;
+	}
 	return -MIPHA_CNT_DROP_NOT_FOR_US;
 }
 
@@ -98,6 +103,7 @@ void mipha_classify(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		[MIPHA_CLS_REG] = MIPHA_CNT_CLS_REG,
 		[MIPHA_CLS_ENCAP] = MIPHA_CNT_CLS_ENCAP,
 		[MIPHA_CLS_DECAP] = MIPHA_CNT_CLS_DECAP,
+		[MIPHA_CLS_ICMP] = MIPHA_CNT_CLS_ICMP,
 	};
 
 	for (int c = 0; c < MIPHA_CLS__COUNT; c++)

@@ -29,6 +29,7 @@
 	X(CLS_REG, "class_reg", "UDP/434 to an HA address")                              \
 	X(CLS_ENCAP, "class_encap", "IPv4 to a home-prefix address")                     \
 	X(CLS_DECAP, "class_decap", "IP-in-IP to an HA address")                         \
+	X(CLS_ICMP, "class_icmp", "ICMP to an HA address")                               \
 	/* ARP */                                                                        \
 	X(ARP_REPLY, "arp_replies", "ARP replies for an HA address")                     \
 	X(ARP_PROXY, "arp_proxy_replies", "proxy ARP replies for away home addresses")   \
@@ -49,12 +50,18 @@
 	X(DECAP, "decap_packets", "reverse-tunnelled packets decapsulated")              \
 	X(ICMP_FRAG_NEEDED, "icmp_frag_needed_sent", "ICMP fragmentation-needed sent")   \
 	X(ICMP_TIME_EXCEEDED, "icmp_time_exceeded_sent", "ICMP time exceeded sent")      \
+	X(ICMP_ECHO_REPLY, "icmp_echo_replies_sent", "ICMP echo replies from an HA address") \
+	X(ICMP_TUNNEL_MTU, "icmp_tunnel_mtu_learned", "fragmentation-needed about a tunnel packet: its path MTU lowered") \
 	/* drops, one per reason */                                                      \
 	X(DROP_NOT_IPV4, "drop_not_ipv4", "neither ARP nor IPv4")                        \
 	X(DROP_IP_MALFORMED, "drop_ip_malformed", "bad IPv4 header, length or checksum") \
 	X(DROP_MULTISEG, "drop_multiseg", "chained mbuf (jumbo) this path does not handle") \
 	X(DROP_IP_FRAGMENT, "drop_ip_fragment", "IPv4 fragment where a whole packet is needed") \
 	X(DROP_NOT_FOR_US, "drop_not_for_us", "IPv4 matching no class")                  \
+	X(DROP_ICMP_MALFORMED, "drop_icmp_malformed", "ICMP to an HA address: truncated or bad checksum") \
+	X(DROP_ICMP_RATE, "drop_icmp_rate", "ICMP echo request over the icmp_rate budget") \
+	X(DROP_ICMP_TUNNEL_IGNORED, "drop_icmp_tunnel_ignored", "fragmentation-needed not about a current tunnel of ours, or not lowering its MTU") \
+	X(DROP_ICMP_OTHER, "drop_icmp_other", "ICMP to an HA address of another type (unreachable, time exceeded about tunnel packets: counted, not relayed)") \
 	X(DROP_ARP_MALFORMED, "drop_arp_malformed", "ARP not Ethernet/IPv4 or truncated") \
 	X(DROP_ARP_IGNORED, "drop_arp_ignored", "ARP not asking for us or a bound home address") \
 	X(DROP_UDP_MALFORMED, "drop_udp_malformed", "UDP header or length wrong")        \

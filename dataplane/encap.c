@@ -16,11 +16,6 @@
 /* Outer fragments of one packet at most (a 9000-byte jumbo at a 1280-byte MTU takes 8). */
 #define MIPHA_MAX_FRAGS 8
 
-static uint16_t mipha_tunnel_mtu(const struct mipha_worker_conf *c)
-{
-	return c->tunnel_mtu != 0 ? c->tunnel_mtu : 1500;
-}
-
 /*
  * Sum of the outer header words that never change (version/IHL, TTL/protocol,
  * source): the per-packet checksum adds only TOS, length, id, flags and
@@ -89,7 +84,8 @@ static void mipha_uplink_eth(const struct mipha_worker *w, struct rte_ether_hdr 
  * payload is referenced from the original mbuf (indirect mbufs).
  */
 static void mipha_encap_fragmented(struct mipha_worker *w, struct rte_mbuf *m,
-				   struct rte_ipv4_hdr *in, uint32_t coa, uint16_t total, int uplink)
+				   struct rte_ipv4_hdr *in, uint32_t coa, uint16_t total, int uplink,
+				   uint16_t mtu)
 {
 	struct rte_mbuf *frags[MIPHA_MAX_FRAGS];
 	struct rte_ipv4_hdr *outer;
@@ -113,7 +109,7 @@ static void mipha_encap_fragmented(struct mipha_worker *w, struct rte_mbuf *m,
 	}
 	mipha_outer_fill(w, outer, in, w->conf->ha_addr[0], coa, total + sizeof(*outer),
 			 w->ip_id++);
-	n = rte_ipv4_fragment_packet(m, frags, MIPHA_MAX_FRAGS, mipha_tunnel_mtu(w->conf),
+	n = rte_ipv4_fragment_packet(m, frags, MIPHA_MAX_FRAGS, mtu,
 				     w->p.frag_direct, w->p.frag_indirect);
 	/* the fragments hold references to m's data: this only drops ours */
 	rte_pktmbuf_free(m);
@@ -154,7 +150,7 @@ static void mipha_encap_one(struct mipha_worker *w, struct rte_mbuf *m, struct m
 {
 	struct rte_ipv4_hdr *in = mipha_pkt_ip(m);
 	uint16_t total = rte_be_to_cpu_16(in->total_length);
-	uint16_t mtu = mipha_tunnel_mtu(w->conf);
+	uint16_t mtu = mipha_conf_tunnel_mtu(w->conf);
 	uint64_t packed;
 
 	if (b == NULL) {
@@ -166,6 +162,11 @@ static void mipha_encap_one(struct mipha_worker *w, struct rte_mbuf *m, struct m
 		mipha_drop(w, m, MIPHA_CNT_DROP_BINDING_EXPIRED);
 		return;
 	}
+	/* A path MTU learned towards this care-of address (icmp.c), when lower. */
+	uint16_t pmtu = mipha_binding_pmtu(b, mipha_binding_coa(packed), mip_ntp_sec(w->now));
+
+	if (pmtu != 0 && pmtu < mtu)
+		mtu = pmtu;
 	if (in->time_to_live <= 1) {
 		mipha_cnt_inc(&w->cnt, MIPHA_CNT_DROP_TTL);
 		mipha_icmp_error(w, m, MIPHA_ICMP_TIME_EXCEEDED, 0);
@@ -178,7 +179,8 @@ static void mipha_encap_one(struct mipha_worker *w, struct rte_mbuf *m, struct m
 			mipha_icmp_error(w, m, MIPHA_ICMP_FRAG_NEEDED,
 					 mtu - sizeof(struct rte_ipv4_hdr));
 		} else {
-			mipha_encap_fragmented(w, m, in, mipha_binding_coa(packed), total, uplink);
+			mipha_encap_fragmented(w, m, in, mipha_binding_coa(packed), total, uplink,
+					       mtu);
 		}
 		return;
 	}

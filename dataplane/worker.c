@@ -95,6 +95,8 @@ void mipha_worker_process(struct mipha_worker *w, struct rte_mbuf **pkts, uint16
 		mipha_classify(w, pkts + off, k, &cls);
 		mipha_arp_burst(w, cls.m[MIPHA_CLS_ARP], cls.n[MIPHA_CLS_ARP]);
 		mipha_reg_burst(w, cls.m[MIPHA_CLS_REG], cls.n[MIPHA_CLS_REG]);
+		/* before the data: a path MTU learned here applies to this burst's packets */
+		mipha_icmp_burst(w, cls.m[MIPHA_CLS_ICMP], cls.n[MIPHA_CLS_ICMP]);
 		mipha_encap_burst(w, cls.m[MIPHA_CLS_ENCAP], cls.n[MIPHA_CLS_ENCAP]);
 		mipha_decap_burst(w, cls.m[MIPHA_CLS_DECAP], cls.n[MIPHA_CLS_DECAP]);
 	}

@@ -7,6 +7,7 @@
  *
  *   rx burst -> mipha_classify -> mipha_arp_burst    (ARP for HA addresses, proxy ARP)
  *                              -> mipha_reg_burst    (UDP/434 to an HA address)
+ *                              -> mipha_icmp_burst   (ICMP to an HA address)
  *                              -> mipha_encap_burst  (IPv4 to the home prefix)
  *                              -> mipha_decap_burst  (IP-in-IP to an HA address)
  *            -> mipha_worker_tx_flush
@@ -181,6 +182,7 @@ enum mipha_class {
 	MIPHA_CLS_REG,
 	MIPHA_CLS_ENCAP,
 	MIPHA_CLS_DECAP,
+	MIPHA_CLS_ICMP,
 	MIPHA_CLS__COUNT
 };
 
@@ -213,8 +215,17 @@ void mipha_arp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n)
  */
 void mipha_reg_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /*
+ * ICMP to an HA address (icmp.c): echo requests answered (within
+ * icmp_rate); a fragmentation-needed about one of our tunnel packets lowers
+ * that binding's path MTU towards its care-of address (RFC 2003 5.1, RFC
+ * 1191; mipha_binding_pmtu) for MIPHA_PMTU_AGE seconds; anything else is
+ * counted and dropped.
+ */
+void mipha_icmp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/*
  * Data to the home prefix: IP-in-IP (RFC 2003) to the binding's care-of
- * address; ICMP fragmentation-needed (DF set, over tunnel_mtu) or time
+ * address; ICMP fragmentation-needed (DF set, over the tunnel MTU: tunnel_mtu,
+ * or the path MTU learned for the care-of address when lower) or time
  * exceeded (TTL) back to the sender, rate limited (icmp_rate).
  */
 void mipha_encap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
@@ -282,5 +293,11 @@ bool mipha_arp_request_in_place(struct rte_mbuf *m, const struct rte_ether_addr 
 
 /* Whether addr (network order) is one of conf's HA addresses. */
 bool mipha_is_ha_addr(const struct mipha_worker_conf *conf, uint32_t addr);
+
+/* The configured tunnel MTU (tunnel_mtu, 1500 when unset). */
+static inline uint16_t mipha_conf_tunnel_mtu(const struct mipha_worker_conf *c)
+{
+	return c->tunnel_mtu != 0 ? c->tunnel_mtu : 1500;
+}
 
 #endif /* MIPHA_DP_WORKER_H */

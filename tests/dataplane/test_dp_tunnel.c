@@ -178,6 +178,197 @@ Test(dp_tunnel, icmp_fragmentation_needed)
 	rte_pktmbuf_free(m);
 }
 
+/* An ICMP message (type, code, the 4 bytes after the checksum, body) from src to dst on port. */
+static struct rte_mbuf *icmp_frame(uint16_t port, uint32_t src, uint32_t dst, uint8_t type,
+				   uint8_t code, uint32_t rest, const uint8_t *body, uint16_t blen)
+{
+	uint8_t msg[1500];
+	struct rte_icmp_hdr *h = (struct rte_icmp_hdr *)msg;
+
+	cr_assert_leq(sizeof(*h) + blen, sizeof(msg));
+	memset(h, 0, sizeof(*h));
+	h->icmp_type = type;
+	h->icmp_code = code;
+	memcpy(&h->icmp_ident, &rest, 4);
+	memcpy(msg + sizeof(*h), body, blen);
+	h->icmp_cksum = (uint16_t)~rte_raw_cksum(msg, sizeof(*h) + blen);
+	return dp_frame_ip(port, IPPROTO_ICMP, src, dst, msg, (uint16_t)(sizeof(*h) + blen), 0, 64,
+			   false);
+}
+
+Test(dp_tunnel, echo_request_to_an_ha_address_answered)
+{
+	uint8_t body[56];
+	struct rte_mbuf *m;
+	uint32_t rest = rte_cpu_to_be_32(0x12340007);	/* identifier, sequence */
+
+	for (unsigned int i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i ^ 0x5a);
+	run1(icmp_frame(DP_PORT_HOME, cn, ha, 8, 0, rest, body, sizeof(body)));
+	m = take(DP_PORT_HOME);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+	cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_peer));
+	cr_assert(rte_is_same_ether_addr(&eth->src_addr, &dp_mac_home));
+	cr_assert_eq(ip->src_addr, ha);
+	cr_assert_eq(ip->dst_addr, cn);
+	cr_assert_eq(rte_raw_cksum(ip, 20), 0xffff);
+	cr_assert_eq(rte_be_to_cpu_16(ip->total_length), 20 + 8 + sizeof(body));
+	cr_assert_eq(icmp->icmp_type, 0);
+	cr_assert_eq(icmp->icmp_code, 0);
+	cr_assert_eq(memcmp(&icmp->icmp_ident, &rest, 4), 0, "identifier and sequence echoed");
+	cr_assert_arr_eq((uint8_t *)(icmp + 1), body, sizeof(body));
+	cr_assert_eq(rte_raw_cksum(icmp, 8 + sizeof(body)), 0xffff);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_ECHO_REPLY], 1);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_CLS_ICMP], 1);
+	/* the second HA address answers as itself */
+	run1(icmp_frame(DP_PORT_UP, cn, dp.conf.ha_addr[1], 8, 0, rest, body, 8));
+	m = take(DP_PORT_UP);
+	cr_assert_eq(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14)->src_addr,
+		     dp.conf.ha_addr[1]);
+	rte_pktmbuf_free(m);
+	/* a bad checksum, a truncated header, another type: dropped, counted */
+	struct rte_mbuf *bad = icmp_frame(DP_PORT_HOME, cn, ha, 8, 0, rest, body, 8);
+
+	rte_pktmbuf_mtod_offset(bad, uint8_t *, 14 + 20 + 8)[0] ^= 1;
+	run1(bad);
+	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_ICMP, cn, ha, body, 4, 0, 64, false));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_MALFORMED], 2);
+	run1(icmp_frame(DP_PORT_HOME, cn, ha, 13, 0, 0, body, 12));	/* timestamp */
+	run1(icmp_frame(DP_PORT_HOME, cn, ha, 3, 1, 0, body, 28));	/* host unreachable */
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_OTHER], 2);
+	/* from a broadcast source: no reply (RFC 1812 4.3.2.7 as for errors) */
+	run1(icmp_frame(DP_PORT_HOME, 0xffffffff, ha, 8, 0, rest, body, 8));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_OTHER], 3);
+	/* the icmp_rate budget */
+	dp.conf.icmp_rate = 2;
+	dp.w.icmp_sec = 0;
+	for (int i = 0; i < 4; i++)
+		run1(icmp_frame(DP_PORT_HOME, cn, ha, 8, 0, rest, body, 8));
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n, 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_RATE], 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_ECHO_REPLY], 4);
+	cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 0);
+}
+
+/*
+ * What a router between the HA and the care-of address sends when the tunnel
+ * packet (outer HA -> coa, DF) is too big for its next hop: its header and
+ * the start of the inner packet (inner cn -> home), with the next-hop MTU.
+ */
+static struct rte_mbuf *too_big_from_path(uint32_t outer_src, uint32_t outer_dst,
+					  uint32_t inner_dst, uint16_t mtu, uint16_t outer_total,
+					  uint16_t quote)
+{
+	uint8_t q[48];
+	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)q, *in = o + 1;
+
+	memset(q, 0, sizeof(q));
+	o->version_ihl = 0x45;
+	o->total_length = rte_cpu_to_be_16(outer_total);
+	o->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	o->time_to_live = 63;
+	o->next_proto_id = IPPROTO_IPIP;
+	o->src_addr = outer_src;
+	o->dst_addr = outer_dst;
+	o->hdr_checksum = rte_ipv4_cksum(o);
+	in->version_ihl = 0x45;
+	in->total_length = rte_cpu_to_be_16(outer_total - 20);
+	in->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	in->time_to_live = 63;
+	in->next_proto_id = IPPROTO_UDP;
+	in->src_addr = cn;
+	in->dst_addr = inner_dst;
+	return icmp_frame(DP_PORT_UP, dp_ip("198.51.100.1"), ha, 3, 4, rte_cpu_to_be_32(mtu), q,
+			  quote);
+}
+
+/* A DF packet of total inner bytes to home: the ICMP next-hop MTU it got, or 0 when tunnelled. */
+static uint16_t send_df(uint16_t total)
+{
+	static uint8_t payload[1500];
+	struct rte_mbuf *m;
+	uint16_t got;
+
+	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, payload, total - 20, 0, 64, true));
+	if (dp.w.tx[DP_PORT_UP].n == 1) {
+		m = take(DP_PORT_UP);
+		cr_assert_eq(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14)->next_proto_id,
+			     IPPROTO_IPIP);
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	m = take(DP_PORT_HOME);
+	struct rte_icmp_hdr *icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, 34);
+
+	cr_assert(icmp->icmp_type == 3 && icmp->icmp_code == 4);
+	got = rte_be_to_cpu_16(icmp->icmp_seq_nb);
+	rte_pktmbuf_free(m);
+	return got;
+}
+
+/*
+ * RFC 2003 5.1 / RFC 1191: a router on the tunnel's path says 1400. The
+ * binding's path MTU drops to 1400 for MIPHA_PMTU_AGE seconds: a DF packet
+ * over 1380 now gets mipha's own fragmentation-needed (1380), 1380 still
+ * goes through. What is not about a current tunnel of ours is ignored.
+ */
+Test(dp_tunnel, fragmentation_needed_from_the_tunnel_path_lowers_its_mtu)
+{
+	uint32_t s0 = mip_ntp_sec(now);
+
+	mipha_binding_refresh(bnd, coa, s0 + 3600, MIP_FLAG_T);
+	cr_assert_eq(send_df(1400), 0, "1420 fits the configured 1500");
+	run1(too_big_from_path(ha, coa, home, 1400, 1500, 40));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_TUNNEL_MTU], 1);
+	cr_assert_eq(mipha_binding_pmtu(bnd, coa, s0), 1400);
+	cr_assert_eq(send_df(1400), 1380, "inner next-hop MTU: path MTU - 20");
+	cr_assert_eq(send_df(1380), 0);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_FRAG_NEEDED], 1);
+
+	/* Ignored: a higher MTU, not from our address, another care-of, no binding, */
+	run1(too_big_from_path(ha, coa, home, 1450, 1500, 40));
+	run1(too_big_from_path(dp_ip("10.1.0.99"), coa, home, 1300, 1500, 40));
+	run1(too_big_from_path(ha, dp_ip("192.0.2.78"), home, 1300, 1500, 40));
+	run1(too_big_from_path(ha, coa, dp_ip("10.1.0.11"), 1300, 1500, 40));
+	/* a quote without the inner header, not IP-in-IP. */
+	run1(too_big_from_path(ha, coa, home, 1300, 1500, 28));
+	struct rte_mbuf *udp = too_big_from_path(ha, coa, home, 1300, 1500, 40);
+	struct rte_ipv4_hdr *qo = rte_pktmbuf_mtod_offset(udp, struct rte_ipv4_hdr *, 14 + 20 + 8);
+	struct rte_icmp_hdr *ih = rte_pktmbuf_mtod_offset(udp, struct rte_icmp_hdr *, 14 + 20);
+
+	qo->next_proto_id = IPPROTO_UDP;
+	ih->icmp_cksum = 0;
+	ih->icmp_cksum = (uint16_t)~rte_raw_cksum(ih, 8 + 40);
+	run1(udp);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_TUNNEL_IGNORED], 6);
+	cr_assert_eq(mipha_binding_pmtu(bnd, coa, s0), 1400);
+
+	/* Lower again; a router that gives no MTU: RFC 1191's plateau below 1400 (1006). */
+	run1(too_big_from_path(ha, coa, home, 0, 1400, 40));
+	cr_assert_eq(mipha_binding_pmtu(bnd, coa, s0), 1006);
+	/* Below 576: taken as 576, nothing smaller. */
+	run1(too_big_from_path(ha, coa, home, 200, 1006, 40));
+	cr_assert_eq(mipha_binding_pmtu(bnd, coa, s0), 576);
+	cr_assert_eq(send_df(577), 556);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_TUNNEL_MTU], 3);
+
+	/* A new care-of address: its path is not the old one's. */
+	mipha_binding_refresh(bnd, dp_ip("198.51.100.9"), s0 + 3600, MIP_FLAG_T);
+	cr_assert_eq(mipha_binding_pmtu(bnd, dp_ip("198.51.100.9"), s0), 0);
+	cr_assert_eq(send_df(1480), 0);
+	mipha_binding_refresh(bnd, coa, s0 + 3600, MIP_FLAG_T);
+
+	/* MIPHA_PMTU_AGE seconds later it is forgotten. */
+	cr_assert_eq(mipha_binding_pmtu(bnd, coa, s0 + MIPHA_PMTU_AGE - 4), 576);
+	cr_assert_eq(mipha_binding_pmtu(bnd, coa, s0 + MIPHA_PMTU_AGE + 4), 0);
+	dp.conf.clock.fixed_ntp = now + ((uint64_t)(MIPHA_PMTU_AGE + 4) << 32);
+	cr_assert_eq(send_df(1480), 0);
+}
+
 /*
  * RFC 2003 5.1: DF clear and too big once encapsulated: outer fragments,
  * each within the tunnel MTU, with the outer header's fields, MF and
@@ -267,7 +458,30 @@ Test(dp_tunnel, outer_fragmentation_without_df)
 	check_fragmented(1500, 1500 - 20, 0);
 	check_fragmented(576, 1200, 0x10);
 	dp.conf.port[DP_PORT_UP].multi_seg_tx = false;
-	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP_FRAGMENTED], 6);
+	/* A path MTU learned for the care-of address (icmp.c) bounds the fragments too. */
+	dp.conf.tunnel_mtu = 1500;
+	mipha_binding_set_pmtu(bnd, coa, 1280, mip_ntp_sec(now) + 600);
+	{
+		static uint8_t big[1480];
+		uint16_t nf, sum = 0;
+
+		run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_UDP, cn, home, big, sizeof(big), 0, 64, false));
+		nf = dp.w.tx[DP_PORT_UP].n;
+		cr_assert_eq(nf, 2);
+		for (uint16_t i = 0; i < nf; i++) {
+			struct rte_mbuf *f = dp.w.tx[DP_PORT_UP].m[i];
+			uint16_t tl = rte_be_to_cpu_16(
+				rte_pktmbuf_mtod_offset(f, struct rte_ipv4_hdr *, 14)->total_length);
+
+			cr_assert_leq(tl, 1280, "fragment %u: %u bytes over the path MTU", i, tl);
+			sum += tl - 20;
+			rte_pktmbuf_free(f);
+		}
+		dp.w.tx[DP_PORT_UP].n = 0;
+		cr_assert_eq(sum, 20 + sizeof(big), "the whole inner packet");
+		bnd->path_mtu = 0;
+	}
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ENCAP_FRAGMENTED], 7);
 	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_TOO_BIG], 0);
 	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_FRAG_FAILED], 0);
 	/* DF still wins: ICMP, no fragments */
