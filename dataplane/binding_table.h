@@ -35,6 +35,8 @@ struct mipha_binding {
 	uint64_t cookie;	/* control's own (e.g. its MN record); workers never read it */
 	uint64_t path_mtu;	/* atomic; see mipha_binding_pmtu_pack(); 0 = none learned */
 };
+/* Two to a cache line; bench_mem and the 512 MiB per 1M bindings budget count on it. */
+_Static_assert(sizeof(struct mipha_binding) == 32, "struct mipha_binding grew");
 
 /* care-of (network order) in the low 32 bits, expiry (HA NTP seconds) in the high 32. */
 static inline uint64_t mipha_binding_pack(uint32_t coa, uint32_t expiry_sec)

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 				 true, NULL);
 		bench_emit_value("mem", "binding_table", "bytes/binding", "bindings", n, fixed,
 				 (double)t.heap_bindings / n, true,
-				 "rte_hash (4-byte keys, 1.25 n slots) + entry pool (64-byte entries) + RCU queue");
+				 "rte_hash (4-byte keys, 1.25 n slots) + entry pool (32-byte struct mipha_binding) + RCU queue");
 		bench_emit_value("mem", "sa_table", "bytes/binding", "bindings", n, fixed,
 				 (double)t.heap_sas / n, true,
 				 "rte_hash (8-byte keys, 2.5 n slots) + 256-byte struct mipha_sa pool + RCU queue");
