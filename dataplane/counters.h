@@ -52,6 +52,7 @@
 	X(ICMP_TIME_EXCEEDED, "icmp_time_exceeded_sent", "ICMP time exceeded sent")      \
 	X(ICMP_ECHO_REPLY, "icmp_echo_replies_sent", "ICMP echo replies from an HA address") \
 	X(ICMP_TUNNEL_MTU, "icmp_tunnel_mtu_learned", "fragmentation-needed about a tunnel packet: its path MTU lowered") \
+	X(ICMP_TUNNEL_RELAYED, "icmp_tunnel_unreachable_relayed", "unreachable or time exceeded from within a tunnel: host unreachable sent to the original sender") \
 	/* drops, one per reason */                                                      \
 	X(DROP_NOT_IPV4, "drop_not_ipv4", "neither ARP nor IPv4")                        \
 	X(DROP_IP_MALFORMED, "drop_ip_malformed", "bad IPv4 header, length or checksum") \
@@ -60,8 +61,8 @@
 	X(DROP_NOT_FOR_US, "drop_not_for_us", "IPv4 matching no class")                  \
 	X(DROP_ICMP_MALFORMED, "drop_icmp_malformed", "ICMP to an HA address: truncated or bad checksum") \
 	X(DROP_ICMP_RATE, "drop_icmp_rate", "ICMP echo request over the icmp_rate budget") \
-	X(DROP_ICMP_TUNNEL_IGNORED, "drop_icmp_tunnel_ignored", "fragmentation-needed not about a current tunnel of ours, or not lowering its MTU") \
-	X(DROP_ICMP_OTHER, "drop_icmp_other", "ICMP to an HA address of another type (unreachable, time exceeded about tunnel packets: counted, not relayed)") \
+	X(DROP_ICMP_TUNNEL_IGNORED, "drop_icmp_tunnel_ignored", "ICMP error not about a current tunnel of ours, or a fragmentation-needed not lowering its MTU") \
+	X(DROP_ICMP_OTHER, "drop_icmp_other", "ICMP to an HA address of another type or code, or about a packet no error may be sent for") \
 	X(DROP_ARP_MALFORMED, "drop_arp_malformed", "ARP not Ethernet/IPv4 or truncated") \
 	X(DROP_ARP_IGNORED, "drop_arp_ignored", "ARP not asking for us or a bound home address") \
 	X(DROP_UDP_MALFORMED, "drop_udp_malformed", "UDP header or length wrong")        \

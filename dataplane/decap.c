@@ -63,8 +63,7 @@ static bool mipha_dst_is_away_mn(struct mipha_worker *w, uint32_t dst)
  * home-link host's own (learned, or the gateway's when dst is the gateway),
  * else the gateway. NULL when dst is on the home link but not yet known.
  */
-static const struct rte_ether_addr *mipha_home_next_hop(struct mipha_worker *w, int home,
-							uint32_t dst)
+const struct rte_ether_addr *mipha_decap_next_hop(struct mipha_worker *w, int home, uint32_t dst)
 {
 	const struct mipha_port_role *hp = &w->conf->port[home];
 
@@ -139,7 +138,7 @@ static bool mipha_decap_one(struct mipha_worker *w, struct rte_mbuf *m, struct m
 		mipha_drop(w, m, MIPHA_CNT_DROP_NO_TX_PORT);
 		return false;
 	}
-	next_hop = mipha_home_next_hop(w, home, dst);
+	next_hop = mipha_decap_next_hop(w, home, dst);
 	if (next_hop == NULL) {
 		mipha_decap_unresolved(w, m, home, dst);
 		return false;

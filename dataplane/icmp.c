@@ -24,25 +24,30 @@ static bool mipha_icmp_is_error_type(uint8_t type)
 	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
-/* RFC 1812 4.3.2.7: the cases where no ICMP error may be sent about a packet. */
-static bool mipha_icmp_allowed(const struct rte_mbuf *m, const struct rte_ipv4_hdr *in)
+/*
+ * RFC 1812 4.3.2.7: the cases where no ICMP error may be sent about a packet
+ * (header in, hlen bytes long; avail bytes of it at hand).
+ */
+static bool mipha_icmp_allowed_hdr(const struct rte_ipv4_hdr *in, uint16_t hlen, uint16_t avail)
 {
 	uint32_t src = rte_be_to_cpu_32(in->src_addr);
-	uint16_t total = rte_be_to_cpu_16(in->total_length);
 
 	if (src == 0 || src == 0xffffffff || (src >> 28) == 0xe || (src >> 24) == 127)
 		return false;
 	if ((in->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return false;
 	if (in->next_proto_id == IPPROTO_ICMP) {
-		if (total < m->l3_len + 1)
+		if (avail < hlen + 1)
 			return false;
-		const uint8_t *type = (const uint8_t *)in + m->l3_len;
-
-		if (mipha_icmp_is_error_type(*type))
+		if (mipha_icmp_is_error_type(((const uint8_t *)in)[hlen]))
 			return false;
 	}
 	return true;
+}
+
+static bool mipha_icmp_allowed(const struct rte_mbuf *m, const struct rte_ipv4_hdr *in)
+{
+	return mipha_icmp_allowed_hdr(in, m->l3_len, rte_be_to_cpu_16(in->total_length));
 }
 
 /* A token bucket refilled each second of the HA clock: an attacker cannot make us flood. */
@@ -164,55 +169,149 @@ static void mipha_icmp_echo(struct mipha_worker *w, struct rte_mbuf *m, struct r
 	mipha_tx_put(w, port, m);
 }
 
+/* What an ICMP error's quote says about one of our tunnel packets. */
+struct mipha_tunnel_quote {
+	const struct rte_ipv4_hdr *outer;	/* our outer header, as sent */
+	const struct rte_ipv4_hdr *inner;	/* the tunnelled packet's header */
+	uint16_t inner_avail;			/* bytes of the tunnelled packet quoted */
+	struct mipha_binding *b;		/* the binding it was tunnelled for */
+	uint32_t coa;
+};
+
 /*
- * Fragmentation-needed about a tunnel packet: the quote must hold our outer
- * header (from an HA address, IP-in-IP) and the inner header, whose
- * destination is a bound home address whose care-of address is the outer
- * destination. Then the binding's path MTU is lowered (never raised) for
- * MIPHA_PMTU_AGE seconds; the next DF packet over it gets a
- * fragmentation-needed from mipha (encap.c), the soft state of RFC 2003 5.1.
+ * Is the ICMP error (len bytes from its header) about one of our tunnel
+ * packets to a current binding? Its quote must hold our outer header (from
+ * an HA address, IP-in-IP, to that binding's care-of address) and the inner
+ * header, to that binding's home address. An off-path forger must know both.
+ */
+static bool mipha_icmp_our_tunnel(struct mipha_worker *w, const struct rte_icmp_hdr *icmp,
+				  uint16_t len, struct mipha_tunnel_quote *t)
+{
+	const uint8_t *q = (const uint8_t *)(icmp + 1);
+	uint16_t qlen = len - sizeof(*icmp), ohl;
+
+	t->outer = (const struct rte_ipv4_hdr *)q;
+	if (qlen < sizeof(*t->outer) || (t->outer->version_ihl >> 4) != 4)
+		return false;
+	ohl = rte_ipv4_hdr_len(t->outer);
+	if (ohl < sizeof(*t->outer) || qlen < ohl + sizeof(*t->inner) ||
+	    t->outer->next_proto_id != IPPROTO_IPIP ||
+	    !mipha_is_ha_addr(w->conf, t->outer->src_addr))
+		return false;
+	t->inner = (const struct rte_ipv4_hdr *)(q + ohl);
+	t->inner_avail = qlen - ohl;
+	if ((t->inner->version_ihl >> 4) != 4 || rte_ipv4_hdr_len(t->inner) < sizeof(*t->inner))
+		return false;
+	t->b = mipha_binding_lookup(w->p.bindings, t->inner->dst_addr);
+	if (t->b == NULL)
+		return false;
+	t->coa = mipha_binding_coa(mipha_binding_load(t->b));
+	return t->coa == t->outer->dst_addr;
+}
+
+/*
+ * Fragmentation-needed about one of our tunnel packets: that binding's path
+ * MTU is lowered (never raised) for MIPHA_PMTU_AGE seconds; the next DF
+ * packet over it gets a fragmentation-needed from mipha (encap.c), the soft
+ * state of RFC 2003 5.1.
  */
 static void mipha_icmp_frag_needed(struct mipha_worker *w, struct rte_mbuf *m,
 				   const struct rte_icmp_hdr *icmp, uint16_t len)
 {
-	const uint8_t *q = (const uint8_t *)(icmp + 1);
-	uint16_t qlen = len - sizeof(*icmp), ohl, mtu, cur, learned;
-	const struct rte_ipv4_hdr *o = (const struct rte_ipv4_hdr *)q, *in;
-	uint32_t now = mip_ntp_sec(w->now), coa;
-	struct mipha_binding *b;
+	uint32_t now = mip_ntp_sec(w->now);
+	struct mipha_tunnel_quote t;
+	uint16_t mtu, cur, learned;
 
-	if (qlen < sizeof(*o) || (o->version_ihl >> 4) != 4)
-		goto ignored;
-	ohl = rte_ipv4_hdr_len(o);
-	if (ohl < sizeof(*o) || qlen < ohl + sizeof(*in) || o->next_proto_id != IPPROTO_IPIP ||
-	    !mipha_is_ha_addr(w->conf, o->src_addr))
-		goto ignored;
-	in = (const struct rte_ipv4_hdr *)(q + ohl);
-	if ((in->version_ihl >> 4) != 4)
-		goto ignored;
-	b = mipha_binding_lookup(w->p.bindings, in->dst_addr);
-	if (b == NULL)
-		goto ignored;
-	coa = mipha_binding_coa(mipha_binding_load(b));
-	if (coa != o->dst_addr)
+	if (!mipha_icmp_our_tunnel(w, icmp, len, &t))
 		goto ignored;
 	mtu = rte_be_to_cpu_16(icmp->icmp_seq_nb);	/* RFC 1191: next-hop MTU */
 	if (mtu == 0)
-		mtu = mipha_pmtu_plateau(rte_be_to_cpu_16(o->total_length));
+		mtu = mipha_pmtu_plateau(rte_be_to_cpu_16(t.outer->total_length));
 	if (mtu < MIPHA_PMTU_MIN)
 		mtu = MIPHA_PMTU_MIN;
 	cur = mipha_conf_tunnel_mtu(w->conf);
-	learned = mipha_binding_pmtu(b, coa, now);
+	learned = mipha_binding_pmtu(t.b, t.coa, now);
 	if (learned != 0 && learned < cur)
 		cur = learned;
 	if (mtu >= cur)
 		goto ignored;
-	mipha_binding_set_pmtu(b, coa, mtu, now + MIPHA_PMTU_AGE);
+	mipha_binding_set_pmtu(t.b, t.coa, mtu, now + MIPHA_PMTU_AGE);
 	mipha_cnt_inc(&w->cnt, MIPHA_CNT_ICMP_TUNNEL_MTU);
 	rte_pktmbuf_free(m);
 	return;
 ignored:
 	mipha_drop(w, m, MIPHA_CNT_DROP_ICMP_TUNNEL_IGNORED);
+}
+
+/*
+ * RFC 2003 4.1: network, host or protocol unreachable, or time exceeded, from
+ * within the tunnel is reported to the original sender as host unreachable
+ * (the home address is on the encapsulator's network; protocol unreachable
+ * is about IP-in-IP, which the sender did not use; time exceeded is a loop
+ * in the tunnel). The frame m becomes that message, in place: our header
+ * and ICMP header right before the quoted inner header, which is quoted with
+ * up to 8 bytes of its data. It goes out of the home port, where the
+ * original sender's packets came from (decap.c's next hop for it).
+ */
+static void mipha_icmp_relay_unreachable(struct mipha_worker *w, struct rte_mbuf *m,
+					 const struct rte_icmp_hdr *icmp, uint16_t len)
+{
+	const uint16_t add = MIPHA_ETH_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_icmp_hdr);
+	int home = mipha_port_with_role(w->conf, MIPHA_ROLE_HOME);
+	const struct rte_ether_addr *next_hop;
+	struct mipha_tunnel_quote t;
+	uint16_t ihl, quote, off;
+	uint32_t to;
+
+	if (!mipha_icmp_our_tunnel(w, icmp, len, &t)) {
+		mipha_drop(w, m, MIPHA_CNT_DROP_ICMP_TUNNEL_IGNORED);
+		return;
+	}
+	ihl = rte_ipv4_hdr_len(t.inner);
+	if (t.inner_avail < ihl || home < 0 ||
+	    !mipha_icmp_allowed_hdr(t.inner, ihl, t.inner_avail)) {
+		mipha_drop(w, m, MIPHA_CNT_DROP_ICMP_OTHER);
+		return;
+	}
+	to = t.inner->src_addr;
+	next_hop = mipha_decap_next_hop(w, home, to);
+	if (next_hop == NULL) {	/* an on-link sender not learned yet: nothing to relay to */
+		mipha_drop(w, m, MIPHA_CNT_DROP_NEIGH_UNRESOLVED);
+		return;
+	}
+	if (!mipha_icmp_budget(w)) {
+		mipha_drop(w, m, MIPHA_CNT_DROP_ICMP_RATE);
+		return;
+	}
+	quote = RTE_MIN(t.inner_avail, (uint16_t)(ihl + 8));
+	off = (uint16_t)((const uint8_t *)t.inner - rte_pktmbuf_mtod(m, const uint8_t *));
+	/* The inner header stays where it is: our headers go in the bytes before it. */
+	rte_pktmbuf_adj(m, off - add);
+	rte_pktmbuf_trim(m, m->data_len - (add + quote));
+
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_icmp_hdr *out = (struct rte_icmp_hdr *)(ip + 1);
+
+	eth->dst_addr = *next_hop;
+	eth->src_addr = w->conf->port[home].mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*out) + quote);
+	ip->time_to_live = MIPHA_ICMP_TTL;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = w->conf->ha_addr[0];
+	ip->dst_addr = to;
+	ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
+	memset(out, 0, sizeof(*out));
+	out->icmp_type = 3;	/* destination unreachable */
+	out->icmp_code = 1;	/* host unreachable */
+	out->icmp_cksum = (uint16_t)~mipha_raw_cksum(out, sizeof(*out) + quote, 0);
+	m->l2_len = MIPHA_ETH_LEN;
+	m->l3_len = sizeof(*ip);
+	mipha_cnt_inc(&w->cnt, MIPHA_CNT_ICMP_TUNNEL_RELAYED);
+	mipha_tx_put(w, (uint16_t)home, m);
 }
 
 void mipha_icmp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n)
@@ -237,6 +336,8 @@ void mipha_icmp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n
 			mipha_icmp_echo(w, m, ip, icmp, len);
 		else if (icmp->icmp_type == 3 && icmp->icmp_code == 4)
 			mipha_icmp_frag_needed(w, m, icmp, len);
+		else if ((icmp->icmp_type == 3 && icmp->icmp_code <= 2) || icmp->icmp_type == 11)
+			mipha_icmp_relay_unreachable(w, m, icmp, len);
 		else
 			mipha_drop(w, m, MIPHA_CNT_DROP_ICMP_OTHER);
 	}

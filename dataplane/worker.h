@@ -218,8 +218,9 @@ void mipha_reg_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n)
  * ICMP to an HA address (icmp.c): echo requests answered (within
  * icmp_rate); a fragmentation-needed about one of our tunnel packets lowers
  * that binding's path MTU towards its care-of address (RFC 2003 5.1, RFC
- * 1191; mipha_binding_pmtu) for MIPHA_PMTU_AGE seconds; anything else is
- * counted and dropped.
+ * 1191; mipha_binding_pmtu) for MIPHA_PMTU_AGE seconds; an unreachable or
+ * time exceeded about one becomes a host unreachable to the original sender
+ * (RFC 2003 4.1); anything else is counted and dropped.
  */
 void mipha_icmp_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /*
@@ -237,6 +238,12 @@ void mipha_encap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t 
  * place, counted drop_neigh_unresolved); anything else to the port's next hop.
  */
 void mipha_decap_burst(struct mipha_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * The MAC a packet for dst leaves the home port to: a home-link host's own
+ * (w->nbr; the gateway's when dst is the gateway), else the port's gateway.
+ * NULL when dst is on the home link but not known yet.
+ */
+const struct rte_ether_addr *mipha_decap_next_hop(struct mipha_worker *w, int home, uint32_t dst);
 
 /* reasm.c: the worker's fragment table (flows 0: none). 0 or -ENOMEM. */
 int mipha_reasm_init(struct mipha_worker *w, uint32_t flows, uint32_t timeout_ms, int socket);

@@ -238,11 +238,12 @@ Test(dp_tunnel, echo_request_to_an_ha_address_answered)
 	run1(dp_frame_ip(DP_PORT_HOME, IPPROTO_ICMP, cn, ha, body, 4, 0, 64, false));
 	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_MALFORMED], 2);
 	run1(icmp_frame(DP_PORT_HOME, cn, ha, 13, 0, 0, body, 12));	/* timestamp */
-	run1(icmp_frame(DP_PORT_HOME, cn, ha, 3, 1, 0, body, 28));	/* host unreachable */
-	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_OTHER], 2);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_OTHER], 1);
+	run1(icmp_frame(DP_PORT_HOME, cn, ha, 3, 1, 0, body, 28));	/* host unreachable, */
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_TUNNEL_IGNORED], 1);	/* not about a tunnel */
 	/* from a broadcast source: no reply (RFC 1812 4.3.2.7 as for errors) */
 	run1(icmp_frame(DP_PORT_HOME, 0xffffffff, ha, 8, 0, rest, body, 8));
-	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_OTHER], 3);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_OTHER], 2);
 	/* the icmp_rate budget */
 	dp.conf.icmp_rate = 2;
 	dp.w.icmp_sec = 0;
@@ -255,18 +256,20 @@ Test(dp_tunnel, echo_request_to_an_ha_address_answered)
 }
 
 /*
- * What a router between the HA and the care-of address sends when the tunnel
- * packet (outer HA -> coa, DF) is too big for its next hop: its header and
- * the start of the inner packet (inner cn -> home), with the next-hop MTU.
+ * An ICMP error from a router between the HA and the care-of address about a
+ * tunnel packet (outer HA -> coa, DF; inner cn -> home, UDP): it quotes the
+ * outer header, the inner header and 8 bytes of the inner data (quote bytes
+ * of that); rest is the 4 bytes after the checksum (the MTU for type 3 code 4).
  */
-static struct rte_mbuf *too_big_from_path(uint32_t outer_src, uint32_t outer_dst,
-					  uint32_t inner_dst, uint16_t mtu, uint16_t outer_total,
-					  uint16_t quote)
-{
-	uint8_t q[48];
-	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)q, *in = o + 1;
+static uint8_t tq[48];
 
-	memset(q, 0, sizeof(q));
+static struct rte_mbuf *tunnel_error(uint8_t type, uint8_t code, uint32_t rest,
+				     uint32_t outer_src, uint32_t outer_dst, uint32_t inner_dst,
+				     uint16_t outer_total, uint16_t quote)
+{
+	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)tq, *in = o + 1;
+
+	memset(tq, 0, sizeof(tq));
 	o->version_ihl = 0x45;
 	o->total_length = rte_cpu_to_be_16(outer_total);
 	o->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
@@ -282,8 +285,83 @@ static struct rte_mbuf *too_big_from_path(uint32_t outer_src, uint32_t outer_dst
 	in->next_proto_id = IPPROTO_UDP;
 	in->src_addr = cn;
 	in->dst_addr = inner_dst;
-	return icmp_frame(DP_PORT_UP, dp_ip("198.51.100.1"), ha, 3, 4, rte_cpu_to_be_32(mtu), q,
-			  quote);
+	in->hdr_checksum = rte_ipv4_cksum(in);
+	for (int i = 40; i < 48; i++)
+		tq[i] = (uint8_t)(0xc0 + i);	/* the inner UDP header */
+	return icmp_frame(DP_PORT_UP, dp_ip("198.51.100.1"), ha, type, code, rest, tq, quote);
+}
+
+static struct rte_mbuf *too_big_from_path(uint32_t outer_src, uint32_t outer_dst,
+					  uint32_t inner_dst, uint16_t mtu, uint16_t outer_total,
+					  uint16_t quote)
+{
+	return tunnel_error(3, 4, rte_cpu_to_be_32(mtu), outer_src, outer_dst, inner_dst,
+			    outer_total, quote);
+}
+
+/*
+ * RFC 2003 4.1: network, host, protocol unreachable and time exceeded from
+ * within the tunnel reach the original sender as host unreachable, from the
+ * HA, quoting the original (inner) header and 8 bytes, out of the home port
+ * to its next hop. Port unreachable is not relayed, nor what is not about
+ * our tunnel, nor an error about an ICMP error.
+ */
+Test(dp_tunnel, unreachable_from_within_the_tunnel_relayed_as_host_unreachable)
+{
+	static const uint8_t kinds[][2] = { { 3, 0 }, { 3, 1 }, { 3, 2 }, { 11, 0 } };
+	struct rte_mbuf *m;
+
+	for (unsigned int k = 0; k < RTE_DIM(kinds); k++) {
+		run1(tunnel_error(kinds[k][0], kinds[k][1], 0, ha, coa, home, 1000, 48));
+		cr_assert_eq(dp.w.tx[DP_PORT_UP].n, 0);
+		m = take(DP_PORT_HOME);
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+		cr_assert(rte_is_same_ether_addr(&eth->dst_addr, &dp_mac_gw_home),
+			  "to the home port's next hop for the correspondent");
+		cr_assert(rte_is_same_ether_addr(&eth->src_addr, &dp_mac_home));
+		cr_assert_eq(m->data_len, 14 + 20 + 8 + 28);
+		cr_assert_eq(rte_raw_cksum(ip, 20), 0xffff);
+		cr_assert_eq(rte_be_to_cpu_16(ip->total_length), 20 + 8 + 28);
+		cr_assert_eq(ip->src_addr, ha);
+		cr_assert_eq(ip->dst_addr, cn);
+		cr_assert_eq(ip->next_proto_id, IPPROTO_ICMP);
+		cr_assert(icmp->icmp_type == 3 && icmp->icmp_code == 1, "%u/%u relayed as %u/%u",
+			  kinds[k][0], kinds[k][1], icmp->icmp_type, icmp->icmp_code);
+		cr_assert_eq(icmp->icmp_ident, 0);
+		cr_assert_eq(icmp->icmp_seq_nb, 0);
+		cr_assert_arr_eq((uint8_t *)(icmp + 1), tq + 20, 28, "inner header and 8 bytes");
+		cr_assert_eq(rte_raw_cksum(icmp, 8 + 28), 0xffff);
+		rte_pktmbuf_free(m);
+	}
+	/* a quote holding the inner header alone: that is what is quoted */
+	run1(tunnel_error(3, 1, 0, ha, coa, home, 1000, 40));
+	m = take(DP_PORT_HOME);
+	cr_assert_eq(m->data_len, 14 + 20 + 8 + 20);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_TUNNEL_RELAYED], 5);
+
+	/* Not relayed: port unreachable, an error about an ICMP error, */
+	run1(tunnel_error(3, 3, 0, ha, coa, home, 1000, 48));
+	struct rte_mbuf *e = tunnel_error(3, 1, 0, ha, coa, home, 1000, 48);
+	uint8_t *q = rte_pktmbuf_mtod_offset(e, uint8_t *, 14 + 20 + 8);
+	struct rte_icmp_hdr *eh = rte_pktmbuf_mtod_offset(e, struct rte_icmp_hdr *, 14 + 20);
+
+	q[20 + 9] = IPPROTO_ICMP;	/* the inner packet: an ICMP ... */
+	q[40] = 3;			/* ... destination unreachable */
+	eh->icmp_cksum = 0;
+	eh->icmp_cksum = (uint16_t)~rte_raw_cksum(eh, 8 + 48);
+	run1(e);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_OTHER], 2);
+	/* nor what is not about a current tunnel of ours. */
+	run1(tunnel_error(3, 1, 0, ha, dp_ip("192.0.2.78"), home, 1000, 48));
+	run1(tunnel_error(11, 0, 0, dp_ip("10.1.0.99"), coa, home, 1000, 48));
+	run1(tunnel_error(3, 1, 0, ha, coa, home, 1000, 28));
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_DROP_ICMP_TUNNEL_IGNORED], 3);
+	cr_assert_eq(dp.w.tx[DP_PORT_HOME].n + dp.w.tx[DP_PORT_UP].n, 0);
+	cr_assert_eq(dp.w.cnt.v[MIPHA_CNT_ICMP_TUNNEL_RELAYED], 5);
 }
 
 /* A DF packet of total inner bytes to home: the ICMP next-hop MTU it got, or 0 when tunnelled. */

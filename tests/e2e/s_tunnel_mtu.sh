@@ -6,7 +6,10 @@
 # (fragmentation-needed, MTU 1400, to the HA address). mipha keeps 1400 as
 # the binding's path MTU and answers the correspondent's next such packet
 # with its own fragmentation-needed (1380); packets that fit then reach the
-# MN and its replies come back. Also: mipha answers pings to its address.
+# MN and its replies come back. Then the router loses the MN's link: its
+# network unreachable about a tunnel packet reaches the correspondent as a
+# host unreachable from the HA (RFC 2003 4.1). Also: mipha answers pings to
+# its address.
 . "$(dirname "$0")/lib.sh"
 
 e2e_setup
@@ -47,6 +50,13 @@ out=$(df_ping 1352)
 check "a 1380-byte DF packet reaches the MN and its reply comes back" \
 	grep -q '1 received' <<<"$out"
 ge "the MN saw it" "$(grep -c "^rx $HA_ADDR $COA_A $CN_FAR $home" "$E2E_WORK/ipip.out")" 3
+
+say "the MN's foreign link goes down: the router's unreachable is relayed to the correspondent"
+ip -n "$NS_RT" link set rt1 down
+out=$(ip netns exec "$NS_CN" ping -n -c 1 -W 2 -I "$CN_FAR" "$home" 2>&1 || true)
+check "the correspondent told 'Destination Host Unreachable' by the HA" \
+	grep -q "From $HA_ADDR .*Destination Host Unreachable" <<<"$out"
+cnt_ge "icmp_tunnel_unreachable_relayed" icmp_tunnel_unreachable_relayed 1
 
 e2e_check_captures
 ge "the router's fragmentation-needed on the uplink" \
