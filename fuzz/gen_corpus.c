@@ -14,6 +14,8 @@
  * under 200 files.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +475,87 @@ static void rec_ex(struct burst *bu, uint8_t flags, enum ex e, void (*edit)(stru
 	rec(bu, flags, &w);
 }
 
+/* ---- raw frames (REG_RAW): ICMP to the HA, data to the home address ---- */
+
+static uint16_t csum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* An IPv4 header at p: len total bytes, proto, src, dst (network order as read). */
+static void ip_hdr(uint8_t *p, uint16_t len, uint8_t proto, uint32_t src, uint32_t dst, bool df)
+{
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	p[6] = df ? 0x40 : 0;
+	p[8] = 64;
+	p[9] = proto;
+	memcpy(p + 12, &src, 4);
+	memcpy(p + 16, &dst, 4);
+	uint16_t c = csum(p, 20);
+
+	p[10] = (uint8_t)(c >> 8);
+	p[11] = (uint8_t)c;
+}
+
+static uint32_t vec_ip(const char *key)
+{
+	uint32_t ip;
+
+	if (mip_parse_ipv4(fv_str("inputs", key), &ip) != 0)
+		die(key);
+	return ip;
+}
+
+/*
+ * An Ethernet frame to the fixture's uplink: an ICMP message of type/code
+ * from a router to the HA; for errors, quoting a tunnel packet of ours
+ * (outer HA -> care-of, inner correspondent -> home address, 8 bytes of UDP)
+ * with rest (the MTU for 3/4) after the checksum; for echo, 32 bytes of data.
+ */
+static void icmp_frame(struct wmsg *w, uint8_t type, uint8_t code, uint16_t rest)
+{
+	uint32_t ha = vec_ip("home_agent"), home = vec_ip("home_address"), coa = vec_ip("care_of");
+	/* any router and correspondent: 198.168.100.1 and 203.113.5.9 on a little-endian host */
+	uint32_t router = 0x0164a8c6, cn = 0x090571cb;
+	uint8_t *e = w->b, *ip = e + 14, *ic = ip + 20;
+	uint16_t body = 48, c;
+
+	memset(e, 0, 14);
+	e[0] = 0x02; e[5] = 0x02;	/* the fixture's uplink MAC is not checked */
+	e[6] = 0x02; e[11] = 0x09;
+	e[12] = 0x08;
+	memset(ic, 0, 8);
+	ic[0] = type;
+	ic[1] = code;
+	ic[6] = (uint8_t)(rest >> 8);
+	ic[7] = (uint8_t)rest;
+	if (type == 8) {
+		for (int i = 0; i < 32; i++)
+			ic[8 + i] = (uint8_t)i;
+		body = 32;
+	} else {
+		ip_hdr(ic + 8, 1470, IPPROTO_IPIP, ha, coa, true);
+		ip_hdr(ic + 28, 1450, IPPROTO_UDP, cn, home, true);
+		memset(ic + 48, 0xab, 8);
+	}
+	c = csum(ic, 8 + body);
+	ic[2] = (uint8_t)(c >> 8);
+	ic[3] = (uint8_t)c;
+	ip_hdr(ip, (uint16_t)(20 + 8 + body), IPPROTO_ICMP, router, ha, false);
+	w->len = 14 + 20 + 8 + body;
+}
+
 static void m_other_ha(struct wmsg *w) { w->b[11] ^= 0x07; }
 static void m_dereg(struct wmsg *w) { w->b[2] = 0; w->b[3] = 0; }
 
@@ -513,6 +596,26 @@ static void gen_reg(void)
 	rec_ex(&bu, 0, IRRQ, NULL);
 	rec_ex(&bu, REG_NOW | REG_SIGN, KRRQ, NULL);
 	emit("fuzz_reg_stage", "burst_mixed", -1, bu.b, bu.len);
+	/* ICMP to the HA: echo, fragmentation-needed and time exceeded about our tunnel */
+	static const struct {
+		const char *name;
+		uint8_t type, code;
+		uint16_t rest;
+	} icmp[] = {
+		{ "icmp_echo", 8, 0, 7 },
+		{ "icmp_tunnel_frag_needed", 3, 4, 1400 },
+		{ "icmp_tunnel_frag_needed_no_mtu", 3, 4, 0 },
+		{ "icmp_tunnel_time_exceeded", 11, 0, 0 },
+		{ "icmp_tunnel_unreachable", 3, 1, 0 },
+	};
+	struct wmsg w;
+
+	for (size_t i = 0; i < sizeof(icmp) / sizeof(icmp[0]); i++) {
+		bu.len = 0;
+		icmp_frame(&w, icmp[i].type, icmp[i].code, icmp[i].rest);
+		rec(&bu, REG_RAW, &w);
+		emit("fuzz_reg_stage", icmp[i].name, -1, bu.b, bu.len);
+	}
 	/* a flood of forged re-registrations */
 	bu.len = 0;
 	for (int i = 0; i < 32; i++)
