@@ -119,6 +119,24 @@ static int find_ports(struct mipha_app *app, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * DPDK 22.11's memif server trusts its client to open a ring for each of its
+ * tx queues; one without a ring writes into the client's first ring
+ * (docs/config.md). mipha cannot see what a client opened: it says, once,
+ * what the client needs.
+ */
+static void memif_notice(const struct mipha_app_port *p, unsigned int nb_txq)
+{
+	struct rte_eth_dev_info di;
+
+	if (rte_eth_dev_info_get(p->id, &di) != 0 || di.driver_name == NULL ||
+	    strcmp(di.driver_name, "net_memif") != 0)
+		return;
+	printf("mipha: port %s (%s): memif: the client must open %u rings towards itself "
+	       "(its rx queues: workers + control) and at most %u towards mipha\n",
+	       p->cfg->name, p->cfg->device, nb_txq, p->nb_rxq);
+}
+
 static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 {
 	unsigned int nb_txq = app->n_workers + 1, n_queues = 0;
@@ -148,6 +166,7 @@ static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 					 app->cfg->path, p->cfg->line, p->cfg->name,
 					 strerror(error < 0 ? -error : error));
 		p->started = true;
+		memif_notice(p, nb_txq);
 		app->wconf.port[p->id].roles = (uint8_t)p->cfg->role;
 		app->wconf.port[p->id].mac = info.mac;
 		app->wconf.port[p->id].multi_seg_tx = info.multi_seg_tx;

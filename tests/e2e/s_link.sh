@@ -14,6 +14,8 @@ e2e_setup
 e2e_mipha_start
 
 home=$E2E_STATIC_HOME
+check "mipha says what a memif client must open" \
+	grep -q '^mipha: port home (net_memif0): memif: the client must open 2 rings' "$E2E_WORK/mipha.log"
 link_up() {
 	tele /mipha/stats | jq -r --arg p "$1" '.["/mipha/stats"].ports[$p].link_up'
 }
@@ -28,14 +30,8 @@ counter_reaches() {
 }
 
 say "a static MN registers from care-of $COA_A; the correspondent reaches it"
-rrq=$("$MIPMN" build rereg --nai static1@example.net --home-address "$home" \
-	--home-agent "$HA_ADDR" --care-of "$COA_A" --identification "$(ntp_now)" \
-	--lifetime 120 --spi "$E2E_STATIC_SPI" --key "$E2E_STATIC_KEY" --flags 2)
-eq "reply code" "$(rrp_code "$(rrq_send "$COA_A" "$rrq")")" 0
-ip netns exec "$NS_MN" "$PY" "$E2E_DIR/ipip_echo.py" --home "$home" --ha "$HA_ADDR" \
-	--duration 60 >"$E2E_WORK/ipip.out" 2>"$E2E_WORK/ipip.err" &
-E2E_PIDS+=($!)
-wait_for 5 grep -q ready "$E2E_WORK/ipip.out" || fail "ipip_echo did not start"
+e2e_static_register 120
+e2e_ipip_echo "$home" 60
 eq "echo replies at the correspondent" "$(cn_ping "$home" 3)" 3
 eq "home link up" "$(link_up home)" 1
 eq "uplink up" "$(link_up uplink)" 1
