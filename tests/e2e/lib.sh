@@ -632,3 +632,24 @@ mn_registered() {
 mn_tunnel_up() {
 	ip -n "$NS_MN" -o addr show to "$1/32" | grep -q .
 }
+
+# e2e_static_register LIFETIME: the static MN (E2E_STATIC_*, NAI
+# static1@example.net) registers from COA_A with a reverse tunnel (T), by a
+# scripted RRQ; the reply must be 0.
+e2e_static_register() {
+	local rrq
+	rrq=$("$MIPMN" build rereg --nai static1@example.net --home-address "$E2E_STATIC_HOME" \
+		--home-agent "$HA_ADDR" --care-of "$COA_A" --identification "$(ntp_now)" \
+		--lifetime "$1" --spi "$E2E_STATIC_SPI" --key "$E2E_STATIC_KEY" --flags 2)
+	eq "static MN's registration" "$(rrp_code "$(rrq_send "$COA_A" "$rrq")")" 0
+}
+
+# e2e_ipip_echo HOME SECONDS: the MN's userspace tunnel end in NS_MN
+# (ipip_echo.py) answering pings to HOME through the reverse tunnel for
+# SECONDS; its log in $E2E_WORK/ipip.out.
+e2e_ipip_echo() {
+	ip netns exec "$NS_MN" "$PY" "$E2E_DIR/ipip_echo.py" --home "$1" --ha "$HA_ADDR" \
+		--duration "$2" >"$E2E_WORK/ipip.out" 2>"$E2E_WORK/ipip.err" &
+	E2E_PIDS+=($!)
+	wait_for 5 grep -q ready "$E2E_WORK/ipip.out" || fail "ipip_echo did not start"
+}

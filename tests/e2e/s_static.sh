@@ -36,10 +36,7 @@ eq "binding care-of" "$(binding "$home" care_of_address)" "$COA_A"
 eq "binding reverse tunnel" "$(binding "$home" reverse_tunnel)" 1
 
 say "the correspondent pings the home address; the MN answers through the reverse tunnel"
-ip netns exec "$NS_MN" "$PY" "$E2E_DIR/ipip_echo.py" --home "$home" --ha "$HA_ADDR" \
-	--duration 60 >"$E2E_WORK/ipip.out" 2>"$E2E_WORK/ipip.err" &
-E2E_PIDS+=($!)
-wait_for 5 grep -q ready "$E2E_WORK/ipip.out" || fail "ipip_echo did not start"
+e2e_ipip_echo "$home" 60
 enc0=$(stat encap_packets)
 dec0=$(stat decap_packets)
 eq "echo replies at the correspondent" "$(cn_ping "$home" 5)" 5

@@ -22,14 +22,8 @@ cnt_eq "echo replies sent" icmp_echo_replies_sent 3
 
 say "a static MN registers from care-of $COA_A; the router's link to it carries 1400 bytes"
 ip -n "$NS_RT" link set rt1 mtu 1400
-rrq=$("$MIPMN" build rereg --nai static1@example.net --home-address "$home" \
-	--home-agent "$HA_ADDR" --care-of "$COA_A" --identification "$(ntp_now)" \
-	--lifetime 120 --spi "$E2E_STATIC_SPI" --key "$E2E_STATIC_KEY" --flags 2)
-eq "reply code" "$(rrp_code "$(rrq_send "$COA_A" "$rrq")")" 0
-ip netns exec "$NS_MN" "$PY" "$E2E_DIR/ipip_echo.py" --home "$home" --ha "$HA_ADDR" \
-	--duration 60 >"$E2E_WORK/ipip.out" 2>"$E2E_WORK/ipip.err" &
-E2E_PIDS+=($!)
-wait_for 5 grep -q ready "$E2E_WORK/ipip.out" || fail "ipip_echo did not start"
+e2e_static_register 120
+e2e_ipip_echo "$home" 60
 eq "small pings reach the MN" "$(cn_ping "$home" 2)" 2
 eq "no path MTU yet" "$(binding "$home" path_mtu)" 0
 

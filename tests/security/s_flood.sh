@@ -37,10 +37,7 @@ binding_is() {
 say "the victim registers from $COA_A"
 rrq1=$(rereg "$COA_A" 120)
 eq "reply code" "$(rrp_code "$(rrq_send "$COA_A" "$rrq1")")" 0
-ip netns exec "$NS_MN" "$PY" "$E2E_DIR/ipip_echo.py" --home "$home" --ha "$HA_ADDR" \
-	--duration 120 >"$E2E_WORK/ipip.out" 2>"$E2E_WORK/ipip.err" &
-E2E_PIDS+=($!)
-wait_for 5 grep -q ready "$E2E_WORK/ipip.out" || fail "ipip_echo did not start"
+e2e_ipip_echo "$home" 120
 forwarding_ok "before"
 
 # net_pcap reads the veth through a kernel socket that overflows when the

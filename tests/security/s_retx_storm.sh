@@ -71,14 +71,8 @@ wait_for 5 grep -q ready "$E2E_WORK/aaa-proxy.out" || fail "aaa_proxy did not st
 e2e_mipha_start dynkey
 
 say "another MN (static SA) registers from $COA_A; its traffic flows"
-srrq=$("$MIPMN" build rereg --nai static1@example.net --home-address "$home" \
-	--home-agent "$HA_ADDR" --care-of "$COA_A" --identification "$(ntp_now)" \
-	--lifetime 300 --spi "$E2E_STATIC_SPI" --key "$E2E_STATIC_KEY" --flags 2)
-eq "reply code" "$(rrp_code "$(rrq_send "$COA_A" "$srrq")")" 0
-ip netns exec "$NS_MN" "$PY" "$E2E_DIR/ipip_echo.py" --home "$home" --ha "$HA_ADDR" \
-	--duration 120 >"$E2E_WORK/ipip.out" 2>"$E2E_WORK/ipip.err" &
-E2E_PIDS+=($!)
-wait_for 5 grep -q ready "$E2E_WORK/ipip.out" || fail "ipip_echo did not start"
+e2e_static_register 300
+e2e_ipip_echo "$home" 120
 forwarding_ok "before"
 
 say "1. $NAI's initial RRQ $N times while its AAA exchange is pending"

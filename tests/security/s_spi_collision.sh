@@ -60,10 +60,7 @@ e2e_mipha_start dynkey
 
 say "the static MN registers from $COA_A"
 eq "reply code" "$(rrp_code "$(rrq_send "$COA_A" "$(rereg "$COA_A" 300)")")" 0
-ip netns exec "$NS_MN" "$PY" "$E2E_DIR/ipip_echo.py" --home "$home" --ha "$HA_ADDR" \
-	--duration 120 >"$E2E_WORK/ipip.out" 2>"$E2E_WORK/ipip.err" &
-E2E_PIDS+=($!)
-wait_for 5 grep -q ready "$E2E_WORK/ipip.out" || fail "ipip_echo did not start"
+e2e_ipip_echo "$home" 120
 eq "echo replies to the static MN" "$(cn_ping "$home" 3)" 3
 
 expect "SPI1 is the static SA's" 134 0 "$(initial mn1@example.net "$home" "$spi" 5002)"
