@@ -36,7 +36,54 @@ struct mipha_ctl_dynkey {
 	struct aaa_client *aaa;
 	struct mipha_dk_assign *assign;
 	unsigned int n_assign;
+	/* Each server's state as last printed (servers_watch). */
+	uint8_t dead[AAA_MAX_SERVERS];
+	uint64_t next_watch_ms;
 };
+
+/* "127.0.0.1:18812 (udp)" of the [aaa] server idx. */
+static void server_name(const struct mipha_ctl *c, unsigned int idx, char *out, size_t len)
+{
+	const struct mipha_cfg_aaa_server *cs = &c->p.cfg->aaa.servers[idx];
+	char a4[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &cs->addr, a4, sizeof(a4));
+	snprintf(out, len, "%s:%u (%s)", a4, cs->port, cs->tls ? "tls" : "udp");
+}
+
+/*
+ * A server marked dead or back alive is printed, once, with why (every
+ * 100 ms at most): the counters say how often, this says when.
+ */
+static void servers_watch(struct mipha_ctl *c, uint64_t now_ms)
+{
+	struct mipha_ctl_dynkey *d = c->dynkey;
+
+	if (now_ms < d->next_watch_ms)
+		return;
+	d->next_watch_ms = now_ms + 100;
+	for (unsigned int i = 0; i < c->p.cfg->aaa.n_servers && i < AAA_MAX_SERVERS; i++) {
+		struct aaa_server_stats s;
+		bool dead;
+		char name[64];
+
+		if (aaa_client_server_stats(d->aaa, i, &s) != 0)
+			continue;
+		dead = s.state == AAA_SERVER_DEAD;
+		if (dead == (d->dead[i] != 0))
+			continue;
+		d->dead[i] = dead;
+		server_name(c, i, name, sizeof(name));
+		if (dead)
+			printf("mipha: AAA server %u %s: dead (no answer to %u requests in a row); "
+			       "requests go to the next live server, this one is probed with "
+			       "Status-Server\n", i + 1, name, s.consecutive_timeouts);
+		else
+			printf("mipha: AAA server %u %s: alive again (answered a Status-Server "
+			       "probe)\n", i + 1, name);
+		fflush(stdout);
+	}
+}
 
 static uint64_t mono_ms(void)
 {
@@ -410,6 +457,7 @@ unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c)
 	if (d == NULL)
 		return 0;
 	work = aaa_client_poll(d->aaa, mono_ms(), on_result, c);
+	servers_watch(c, mono_ms());
 	now = ha_now(c);
 	while (work < 256 && mipha_dk_timers(d->dk, now, &out)) {
 		apply(c, NULL, &out);

@@ -409,6 +409,17 @@ cnt_ge() {
 	ge "$1 ($2)" "$(stat "$2")" "$3"
 }
 
+# cnt_wait NAME VALUE SECONDS: true once counter NAME reaches VALUE, within
+# SECONDS (scaled by E2E_TIME_SCALE); false after.
+cnt_wait() {
+	local i
+	for i in $(seq $((10 * $3 * E2E_TIME_SCALE))); do
+		[ "$(stat "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # cnt_delta NAME BEFORE: how much counter NAME rose since BEFORE.
 cnt_delta() {
 	echo $(($(stat "$1") - $2))

@@ -29,11 +29,16 @@ eq "authenticated" "$(ev authenticated)" false
 ge "ms from start to the 131 (after the AAA timeout)" "$(awk -v a="$t_b" -v b="$(ev time)" 'BEGIN { printf "%d", (b - a) * 1000 }')" 1400
 cnt_ge "AAA timeouts" dk_aaa_timeouts 1
 eq "still forwarding for the bound MN" "$(cn_ping "$home" 3)" 3
+say "its retries time out too: after 3 in a row the server is marked dead"
+check "server 1 marked dead" cnt_wait aaa_server0_marked_dead 1 15
+check "and mipha says so" grep -q "^mipha: AAA server 1 127.0.0.1:$E2E_RADIUS_PORT (udp): dead (no answer to 3 requests in a row)" "$E2E_WORK/mipha.log"
 
 say "FreeRADIUS back"
 e2e_radius_start 1 "$E2E_RADIUS_PORT"
 mn_registered b 20
 eq "the new MN's binding" "$(binding "$(ev home_address)" state)" bound
+cnt_eq "server 1 recovered by a probe" aaa_server0_recovered 1
+check "and mipha says so" grep -q "^mipha: AAA server 1 127.0.0.1:$E2E_RADIUS_PORT (udp): alive again" "$E2E_WORK/mipha.log"
 eq "bindings" "$(binding_count)" 2
 mn_stop a
 eq "mipmn a exits 0" "$MN_RC" 0

@@ -19,16 +19,6 @@ check "mipha says what a memif client must open" \
 link_up() {
 	tele /mipha/stats | jq -r --arg p "$1" '.["/mipha/stats"].ports[$p].link_up'
 }
-# counter_reaches NAME VALUE: within 4 s (control reads links once a second).
-counter_reaches() {
-	local i
-	for i in $(seq $((40 * E2E_TIME_SCALE))); do
-		[ "$(stat "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 say "a static MN registers from care-of $COA_A; the correspondent reaches it"
 e2e_static_register 120
 e2e_ipip_echo "$home" 60
@@ -45,7 +35,7 @@ garps0=$(stat ctrl_gratuitous_arps)
 say "the memif client goes away"
 kill -TERM "$TOPO_WIRE_PID"
 wait "$TOPO_WIRE_PID" 2>/dev/null
-check "both links counted down" counter_reaches ctrl_port_link_down 2
+check "both links counted down" cnt_wait ctrl_port_link_down 2 4
 eq "home link down" "$(link_up home)" 0
 eq "uplink down" "$(link_up uplink)" 0
 check "printed" grep -q '^mipha: port home (net_memif0): link down$' "$E2E_WORK/mipha.log"
@@ -54,11 +44,11 @@ eq "binding kept" "$(binding "$home" state)" bound
 
 say "a new memif client connects"
 topo_ports_attach "$E2E_WORK/ports2" || fail "port_wire did not connect again"
-check "both links counted up" counter_reaches ctrl_port_link_up $((ups0 + 2))
+check "both links counted up" cnt_wait ctrl_port_link_up $((ups0 + 2)) 4
 eq "home link up" "$(link_up home)" 1
 eq "uplink up" "$(link_up uplink)" 1
 check "printed" grep -q '^mipha: port home (net_memif0): link up: announcing' "$E2E_WORK/mipha.log"
-check "HA and home address announced again" counter_reaches ctrl_link_gratuitous_arps $((lgarps0 + 2))
+check "HA and home address announced again" cnt_wait ctrl_link_gratuitous_arps $((lgarps0 + 2)) 4
 sleep 0.2
 eq "exactly those two" "$(cnt_delta ctrl_link_gratuitous_arps "$lgarps0")" 2
 eq "no new-binding announcement" "$(stat ctrl_gratuitous_arps)" "$garps0"
