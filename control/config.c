@@ -525,6 +525,7 @@ static const struct key_def port_keys[] = {
 	KEY("role", true, parse_role, struct mipha_cfg_port, role, 0, 0),
 	KEY("gateway", true, parse_ipv4, struct mipha_cfg_port, gateway, 0, 0),
 	KEY("gateway_mac", false, parse_mac, struct mipha_cfg_port, gateway_mac, 0, 0),
+	KEY("tx_queues", false, parse_u32, struct mipha_cfg_port, tx_queues, 1, 64),
 	{ .name = NULL },
 };
 

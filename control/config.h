@@ -113,6 +113,7 @@ struct mipha_cfg_port {
 	uint32_t gateway;		/* network order: next hop off this port */
 	bool has_gateway_mac;		/* else ARP resolves gateway at start */
 	uint8_t gateway_mac[6];
+	uint32_t tx_queues;		/* 0: one per sending lcore (workers + control) */
 	unsigned int line;		/* of its section header */
 };
 

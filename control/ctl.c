@@ -94,7 +94,7 @@ void mipha_ctl_fini(struct mipha_ctl *c)
 
 bool mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m)
 {
-	if (rte_eth_tx_burst(port, c->p.txq, &m, 1) == 1) {
+	if (mipha_port_tx(&c->p.wconf->port[port], port, c->p.txq, &m, 1) == 1) {
 		cnt(c, MIPHA_CTL_CNT_TX);
 		return true;
 	}

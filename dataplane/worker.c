@@ -111,7 +111,7 @@ uint16_t mipha_worker_tx_flush(struct mipha_worker *w)
 
 		if (tb->n == 0)
 			continue;
-		uint16_t sent = rte_eth_tx_burst(p, w->p.txq, tb->m, tb->n);
+		uint16_t sent = mipha_port_tx(&w->conf->port[p], p, w->p.txq, tb->m, tb->n);
 
 		if (sent < tb->n) {
 			mipha_cnt_add(&w->cnt, MIPHA_CNT_DROP_TX_FULL, tb->n - sent);

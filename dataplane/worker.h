@@ -25,10 +25,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_spinlock.h>
 
 #include "mip_wire.h"
 
@@ -63,7 +65,30 @@ struct mipha_port_role {
 	uint32_t gateway;		/* next_hop's IPv4 address (network order; 0 =
 					 * not known): seeds the home link's neighbours */
 	bool multi_seg_tx;		/* sends chained mbufs; else fragments are copied flat */
+	uint16_t nb_txq;		/* tx queues configured (0: one per sending lcore) */
+	rte_spinlock_t *txq_lock;	/* one per queue when lcores share them ([port]
+					 * tx_queues), else NULL */
 };
+
+/*
+ * Sends n frames on port from the lcore whose own tx queue is q (worker i:
+ * i, control: workers). On a port whose lcores share fewer queues
+ * (txq_lock), q is taken modulo nb_txq under that queue's lock. The frames
+ * not sent stay the caller's.
+ */
+static inline uint16_t mipha_port_tx(const struct mipha_port_role *r, uint16_t port, uint16_t q,
+				     struct rte_mbuf **m, uint16_t n)
+{
+	uint16_t sent;
+
+	if (likely(r->txq_lock == NULL))
+		return rte_eth_tx_burst(port, q, m, n);
+	q %= r->nb_txq;
+	rte_spinlock_lock(&r->txq_lock[q]);
+	sent = rte_eth_tx_burst(port, q, m, n);
+	rte_spinlock_unlock(&r->txq_lock[q]);
+	return sent;
+}
 
 /* Filled by control from the configuration before the workers start; read-only after. */
 struct mipha_worker_conf {

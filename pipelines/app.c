@@ -83,6 +83,7 @@ static int find_ports(struct mipha_app *app, char *err, size_t errlen)
 	for (i = 0; i < app->cfg->n_ports; i++) {
 		const struct mipha_cfg_port *cp = &app->cfg->ports[i];
 		struct rte_eth_dev_info di;
+		unsigned int nb_txq;
 		uint16_t id;
 
 		if (rte_eth_dev_get_port_by_name(cp->device, &id) != 0)
@@ -102,18 +103,26 @@ static int find_ports(struct mipha_app *app, char *err, size_t errlen)
 		if (rte_eth_dev_info_get(id, &di) != 0)
 			return app_error(err, errlen, "%s:%u: [port.%s]: no device info",
 					 app->cfg->path, cp->line, cp->name);
-		if (di.max_rx_queues < app->n_workers || di.max_tx_queues < app->n_workers + 1)
+		if (cp->tx_queues > app->n_workers + 1)
+			return app_error(err, errlen,
+					 "%s:%u: [port.%s] tx_queues: %u is more than the lcores that "
+					 "send (%u: workers + control)",
+					 app->cfg->path, cp->line, cp->name, cp->tx_queues,
+					 app->n_workers + 1);
+		nb_txq = cp->tx_queues != 0 ? cp->tx_queues : app->n_workers + 1;
+		if (di.max_rx_queues < app->n_workers || di.max_tx_queues < nb_txq)
 			return app_error(err, errlen,
 					 "%s:%u: [port.%s] device '%s': needs %u rx queues (one per "
-					 "worker) and %u tx queues (workers + control); it offers "
+					 "worker) and %u tx queues (%s); it offers "
 					 "%u and %u (net_pcap: give rx_pcap/tx_pcap once per queue)",
 					 app->cfg->path, cp->line, cp->name, cp->device,
-					 app->n_workers, app->n_workers + 1, di.max_rx_queues,
-					 di.max_tx_queues);
+					 app->n_workers, nb_txq,
+					 cp->tx_queues != 0 ? "tx_queues" : "workers + control",
+					 di.max_rx_queues, di.max_tx_queues);
 		app->ports[i].id = id;
 		app->ports[i].cfg = cp;
-		app->ports[i].nb_rxq = mipha_port_nb_rxq(&di, app->n_workers,
-							 (uint16_t)(app->n_workers + 1));
+		app->ports[i].nb_txq = (uint16_t)nb_txq;
+		app->ports[i].nb_rxq = mipha_port_nb_rxq(&di, app->n_workers, (uint16_t)nb_txq);
 	}
 	app->n_ports = app->cfg->n_ports;
 	return 0;
@@ -132,18 +141,18 @@ static void memif_notice(const struct mipha_app_port *p, unsigned int nb_txq)
 	if (rte_eth_dev_info_get(p->id, &di) != 0 || di.driver_name == NULL ||
 	    strcmp(di.driver_name, "net_memif") != 0)
 		return;
-	printf("mipha: port %s (%s): memif: the client must open %u rings towards itself "
-	       "(its rx queues: workers + control) and at most %u towards mipha\n",
-	       p->cfg->name, p->cfg->device, nb_txq, p->nb_rxq);
+	printf("mipha: port %s (%s): memif: the client must open %u ring%s towards itself "
+	       "(its rx queues: one per tx queue of mipha's) and at most %u towards mipha\n",
+	       p->cfg->name, p->cfg->device, nb_txq, nb_txq == 1 ? "" : "s", p->nb_rxq);
 }
 
 static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 {
-	unsigned int nb_txq = app->n_workers + 1, n_queues = 0;
+	unsigned int n_queues = 0;
 	unsigned int n_mbufs, i;
 
 	for (i = 0; i < app->n_ports; i++)
-		n_queues += app->ports[i].nb_rxq + nb_txq;
+		n_queues += app->ports[i].nb_rxq + app->ports[i].nb_txq;
 	n_mbufs = n_queues * 1024 + 8192;
 
 	app->mp = mipha_pktmbuf_pool("mipha_mbufs", n_mbufs, (int)rte_socket_id());
@@ -154,7 +163,7 @@ static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 		struct mipha_app_port *p = &app->ports[i];
 		struct mipha_port_conf pc = {
 			.nb_rxq = p->nb_rxq,
-			.nb_txq = (uint16_t)nb_txq,
+			.nb_txq = p->nb_txq,
 			.mp = app->mp,
 			.socket = rte_eth_dev_socket_id(p->id),
 		};
@@ -166,7 +175,18 @@ static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 					 app->cfg->path, p->cfg->line, p->cfg->name,
 					 strerror(error < 0 ? -error : error));
 		p->started = true;
-		memif_notice(p, nb_txq);
+		memif_notice(p, p->nb_txq);
+		/* Fewer tx queues than sending lcores: they share them under locks. */
+		if (p->nb_txq < app->n_workers + 1) {
+			p->txq_lock = rte_zmalloc("mipha_txq_lock", p->nb_txq * sizeof(*p->txq_lock),
+						  RTE_CACHE_LINE_SIZE);
+			if (p->txq_lock == NULL)
+				return app_error(err, errlen, "tx queue locks: out of memory");
+			for (uint16_t q = 0; q < p->nb_txq; q++)
+				rte_spinlock_init(&p->txq_lock[q]);
+		}
+		app->wconf.port[p->id].nb_txq = p->nb_txq;
+		app->wconf.port[p->id].txq_lock = p->txq_lock;
 		app->wconf.port[p->id].roles = (uint8_t)p->cfg->role;
 		app->wconf.port[p->id].mac = info.mac;
 		app->wconf.port[p->id].multi_seg_tx = info.multi_seg_tx;
@@ -188,7 +208,7 @@ static int resolve_gateways(struct mipha_app *app, char *err, size_t errlen)
 		struct mipha_port_role *r = &app->wconf.port[app->ports[i].id];
 		struct mipha_neigh_query q = {
 			.port = app->ports[i].id,
-			.txq = (uint16_t)app->n_workers,
+			.txq = (uint16_t)(app->n_workers % app->ports[i].nb_txq), /* workers not started */
 			.nb_rxq = app->ports[i].nb_rxq,
 			.mac = r->mac,
 			.src_ip = app->cfg->ha.address,
@@ -421,6 +441,8 @@ void mipha_app_stop(struct mipha_app *app)
 		if (app->ports[i].started)
 			mipha_port_fini(app->ports[i].id);
 		app->ports[i].started = false;
+		rte_free(app->ports[i].txq_lock);
+		app->ports[i].txq_lock = NULL;
 	}
 	rte_mempool_free(app->mp_indirect);
 	rte_mempool_free(app->mp);

@@ -31,6 +31,8 @@ struct mipha_app_port {
 	uint16_t id;			/* DPDK port id */
 	const struct mipha_cfg_port *cfg;
 	uint16_t nb_rxq;		/* rx queues configured (mipha_port_nb_rxq) */
+	uint16_t nb_txq;		/* tx queues configured ([port] tx_queues, or workers + 1) */
+	rte_spinlock_t *txq_lock;	/* per tx queue when lcores share them, else NULL */
 	bool started;
 };
 

@@ -419,6 +419,18 @@ Test(config, bad_mac)
 		     "xx:xx:xx:xx:xx:xx");
 }
 
+Test(config, port_tx_queues)
+{
+	write_file(15, "tx_queues = 1", NULL);
+	expect_ok();
+	cr_assert_eq(cfg->ports[0].tx_queues, 1);
+	cr_assert_eq(cfg->ports[1].tx_queues, 0, "unset: one per sending lcore");
+	mipha_config_free(cfg);
+	cfg = NULL;
+	write_file(15, "tx_queues = 0", NULL);
+	expect_error(":15: [port.net0] tx_queues: '0' is out of range 1..64");
+}
+
 Test(config, port_missing_gateway)
 {
 	write_file(14, NULL, NULL);

@@ -276,6 +276,55 @@ Test(ctl, home_link_announcement_is_paced_and_skips_removed_bindings)
 		cr_assert_eq(ntohl(seen[2 + i]), 0x0a020000 + i, "address %u missing or twice", i);
 }
 
+/*
+ * [port] tx_queues = 1 (a memif peer with one ring, a NIC with few queues):
+ * the worker and the control lcore share queue 0 under its lock. Control's
+ * reply and gratuitous ARP, and the worker's fast-path reply, all leave on
+ * queue 0; nothing goes to queue 1, which the peer would not read.
+ */
+Test(ctl, lcores_share_a_tx_queue_under_its_lock)
+{
+	static rte_spinlock_t locks[2][1];
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	uint16_t len;
+
+	for (int port = 0; port < 2; port++) {
+		rte_spinlock_init(&locks[port][0]);
+		dp.conf.port[port].nb_txq = 1;
+		dp.conf.port[port].txq_lock = locks[port];
+	}
+	cr_assert_eq(worker_takes(dp_frame_rrq(coa, ha, 434, rereg_rrq, (uint16_t)rereg_rrq_len)), 1);
+	cr_assert_geq(mipha_ctl_poll(&ctl), 1);
+	cr_assert_null(dp_ctl_sent(DP_PORT_UP), "on control's own queue");
+	cr_assert_null(dp_ctl_sent(DP_PORT_HOME));
+	m = dp_ctl_sent_q(DP_PORT_UP, 0);
+	cr_assert_not_null(m, "control's reply not on the shared queue");
+	p = dp_reply_payload(m, &len);
+	cr_assert_eq(len, rereg_rrp_len);
+	cr_assert_arr_eq(p, rereg_rrp, len);
+	rte_pktmbuf_free(m);
+	m = dp_ctl_sent_q(DP_PORT_HOME, 0);
+	cr_assert_not_null(m, "the gratuitous ARP not on the shared queue");
+	cr_assert_eq(rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type,
+		     rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP));
+	rte_pktmbuf_free(m);
+	/* The worker's own reply to an exact copy, flushed to the same queue. */
+	mipha_worker_process(&dp.w, (struct rte_mbuf *[]){ dp_frame_rrq(coa, ha, 434, rereg_rrq,
+							 (uint16_t)rereg_rrq_len) }, 1);
+	cr_assert_eq(mipha_worker_tx_flush(&dp.w), 1);
+	m = dp_ctl_sent_q(DP_PORT_UP, 0);
+	cr_assert_not_null(m, "the worker's reply not on queue 0");
+	rte_pktmbuf_free(m);
+	cr_assert_null(dp_ctl_sent_q(DP_PORT_UP, 1));
+	cr_assert_null(dp_ctl_sent_q(DP_PORT_HOME, 1));
+	for (int port = 0; port < 2; port++) {
+		cr_assert_not(rte_spinlock_is_locked(&locks[port][0]), "lock left held");
+		dp.conf.port[port].nb_txq = 0;
+		dp.conf.port[port].txq_lock = NULL;
+	}
+}
+
 Test(ctl, binding_expires_exactly_at_its_lifetime)
 {
 	uint32_t s0 = (uint32_t)(t0 >> 32);

@@ -61,6 +61,13 @@ struct rte_ring *dp_ctl_tx_ring(int port)
 	return ctl_tx[port][DP_CTL_TXQ];
 }
 
+struct rte_mbuf *dp_ctl_sent_q(int port, int q)
+{
+	struct rte_mbuf *m;
+
+	return rte_ring_dequeue(ctl_tx[port][q], (void **)&m) == 0 ? m : NULL;
+}
+
 void dp_ctl_init(struct mipha_ctl *ctl, const struct mipha_config *cfg)
 {
 	static struct mipha_worker *workers[1];

@@ -26,6 +26,8 @@ struct rte_mbuf *dp_ctl_sent(int port);
 /* The ring behind the control lcore's tx queue on port (DP_CTL_TX_RING slots, one kept free). */
 #define DP_CTL_TX_RING 256
 struct rte_ring *dp_ctl_tx_ring(int port);
+/* What was sent on tx queue q of port (0: the worker's), or NULL. */
+struct rte_mbuf *dp_ctl_sent_q(int port, int q);
 
 /*
  * mipha_ctl_init(ctl) over the harness: cfg, the harness's tables, ring,

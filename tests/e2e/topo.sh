@@ -187,7 +187,8 @@ max_lifetime = 3600
 replay_tolerance = 7
 
 [port.home]
-device = $(topo_port_dev 0)
+device = $(topo_port_dev 0)${TOPO_TX_QUEUES:+
+tx_queues = $TOPO_TX_QUEUES}
 role = home
 ; Decapsulated (reverse-tunnelled) packets go to the correspondent, the only
 ; host on the home link.
@@ -195,7 +196,8 @@ gateway = $CN_ADDR
 gateway_mac = $CN_MAC
 
 [port.uplink]
-device = $(topo_port_dev 1)
+device = $(topo_port_dev 1)${TOPO_TX_QUEUES:+
+tx_queues = $TOPO_TX_QUEUES}
 role = uplink
 gateway = $RT_UPLINK
 gateway_mac = $RT_UPLINK_MAC

@@ -97,6 +97,11 @@ def main():
            f"mipha: {one_txq}:4: [port.net0] device 'net_pcap0': needs 1 rx queues (one per "
            "worker) and 2 tx queues (workers + control); it offers 1 and 1 (net_pcap: give "
            "rx_pcap/tx_pcap once per queue)")
+    txq3 = write("txq3.ini", GOOD.replace("gateway = 192.0.2.254\n",
+                                          "gateway = 192.0.2.254\ntx_queues = 3\n"))
+    expect("tx_queues above the sending lcores", eal() + ["--", "--config", txq3], 1,
+           f"mipha: {txq3}:4: [port.net0] tx_queues: 3 is more than the lcores that send "
+           "(2: workers + control)")
     ctl1 = write("ctl1.ini", GOOD.replace("control = 0", "control = 1"))
     expect("control not main", eal() + ["--", "--config", ctl1], 1,
            f"mipha: {ctl1}: [lcores] control = 1 is not the EAL main lcore 0 (start with "
