@@ -263,29 +263,30 @@ Test(dp_tunnel, echo_request_to_an_ha_address_answered)
  */
 static uint8_t tq[48];
 
+/* A DF IPv4 header as a router quotes it (TTL already aged by one). */
+static void quoted_hdr(struct rte_ipv4_hdr *h, uint16_t total, uint8_t proto, uint32_t src,
+		       uint32_t dst)
+{
+	h->version_ihl = 0x45;
+	h->total_length = rte_cpu_to_be_16(total);
+	h->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	h->time_to_live = 63;
+	h->next_proto_id = proto;
+	h->src_addr = src;
+	h->dst_addr = dst;
+	h->hdr_checksum = 0;
+	h->hdr_checksum = rte_ipv4_cksum(h);
+}
+
 static struct rte_mbuf *tunnel_error(uint8_t type, uint8_t code, uint32_t rest,
 				     uint32_t outer_src, uint32_t outer_dst, uint32_t inner_dst,
 				     uint16_t outer_total, uint16_t quote)
 {
-	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)tq, *in = o + 1;
+	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)tq;
 
 	memset(tq, 0, sizeof(tq));
-	o->version_ihl = 0x45;
-	o->total_length = rte_cpu_to_be_16(outer_total);
-	o->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	o->time_to_live = 63;
-	o->next_proto_id = IPPROTO_IPIP;
-	o->src_addr = outer_src;
-	o->dst_addr = outer_dst;
-	o->hdr_checksum = rte_ipv4_cksum(o);
-	in->version_ihl = 0x45;
-	in->total_length = rte_cpu_to_be_16(outer_total - 20);
-	in->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	in->time_to_live = 63;
-	in->next_proto_id = IPPROTO_UDP;
-	in->src_addr = cn;
-	in->dst_addr = inner_dst;
-	in->hdr_checksum = rte_ipv4_cksum(in);
+	quoted_hdr(o, outer_total, IPPROTO_IPIP, outer_src, outer_dst);
+	quoted_hdr(o + 1, outer_total - 20, IPPROTO_UDP, cn, inner_dst);
 	for (int i = 40; i < 48; i++)
 		tq[i] = (uint8_t)(0xc0 + i);	/* the inner UDP header */
 	return icmp_frame(DP_PORT_UP, dp_ip("198.51.100.1"), ha, type, code, rest, tq, quote);
