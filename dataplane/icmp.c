@@ -65,6 +65,41 @@ static bool mipha_icmp_budget(struct mipha_worker *w)
 	return true;
 }
 
+/*
+ * The frame m holds Ethernet | IPv4 | ICMP header room, then quote bytes
+ * already in place: fills the headers of an ICMP error from the HA address to
+ * dst (L2 to to, from port's MAC), next being the 16 bits after the unused
+ * identifier (RFC 1191's next-hop MTU for 3/4, else 0), checksums included.
+ */
+static void mipha_icmp_fill(struct mipha_worker *w, struct rte_mbuf *m, uint16_t port,
+			    const struct rte_ether_addr *to, uint32_t dst, uint8_t type, uint8_t code,
+			    uint16_t next, uint16_t quote)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+	eth->dst_addr = *to;
+	eth->src_addr = w->conf->port[port].mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
+	ip->time_to_live = MIPHA_ICMP_TTL;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = w->conf->ha_addr[0];
+	ip->dst_addr = dst;
+	ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
+	icmp->icmp_type = type;
+	icmp->icmp_code = code;
+	icmp->icmp_cksum = 0;
+	icmp->icmp_ident = 0; /* unused */
+	icmp->icmp_seq_nb = rte_cpu_to_be_16(next);
+	icmp->icmp_cksum = (uint16_t)~mipha_raw_cksum(icmp, sizeof(*icmp) + quote, 0);
+	m->l2_len = MIPHA_ETH_LEN;
+	m->l3_len = sizeof(*ip);
+}
+
 void mipha_icmp_error(struct mipha_worker *w, struct rte_mbuf *m, enum mipha_icmp_error kind,
 		      uint16_t mtu)
 {
@@ -91,39 +126,14 @@ void mipha_icmp_error(struct mipha_worker *w, struct rte_mbuf *m, enum mipha_icm
 		return;
 	}
 	rte_pktmbuf_trim(m, m->data_len - (MIPHA_ETH_LEN + add + quote));
-	eth->dst_addr = to;
-	eth->src_addr = w->conf->port[port].mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(add + quote);
-	ip->time_to_live = MIPHA_ICMP_TTL;
-	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = w->conf->ha_addr[0];
-	ip->dst_addr = dst;
-	ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
-
-	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
-
-	icmp->icmp_cksum = 0;
-	icmp->icmp_ident = 0; /* unused */
 	if (kind == MIPHA_ICMP_FRAG_NEEDED) {
-		icmp->icmp_type = 3; /* destination unreachable */
-		icmp->icmp_code = 4; /* fragmentation needed and DF set */
-		icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu);
+		/* destination unreachable, fragmentation needed and DF set */
+		mipha_icmp_fill(w, m, port, &to, dst, 3, 4, mtu, quote);
 		mipha_cnt_inc(&w->cnt, MIPHA_CNT_ICMP_FRAG_NEEDED);
 	} else {
-		icmp->icmp_type = 11; /* time exceeded */
-		icmp->icmp_code = 0;  /* in transit */
-		icmp->icmp_seq_nb = 0;
+		mipha_icmp_fill(w, m, port, &to, dst, 11, 0, 0, quote); /* time exceeded in transit */
 		mipha_cnt_inc(&w->cnt, MIPHA_CNT_ICMP_TIME_EXCEEDED);
 	}
-	icmp->icmp_cksum = (uint16_t)~mipha_raw_cksum(icmp, sizeof(*icmp) + quote, 0);
-	m->l2_len = MIPHA_ETH_LEN;
-	m->l3_len = sizeof(*ip);
 	mipha_tx_put(w, port, m);
 }
 
@@ -288,28 +298,7 @@ static void mipha_icmp_relay_unreachable(struct mipha_worker *w, struct rte_mbuf
 	/* The inner header stays where it is: our headers go in the bytes before it. */
 	rte_pktmbuf_adj(m, off - add);
 	rte_pktmbuf_trim(m, m->data_len - (add + quote));
-
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_icmp_hdr *out = (struct rte_icmp_hdr *)(ip + 1);
-
-	eth->dst_addr = *next_hop;
-	eth->src_addr = w->conf->port[home].mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*out) + quote);
-	ip->time_to_live = MIPHA_ICMP_TTL;
-	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = w->conf->ha_addr[0];
-	ip->dst_addr = to;
-	ip->hdr_checksum = mipha_ipv4_hdr_cksum(ip);
-	memset(out, 0, sizeof(*out));
-	out->icmp_type = 3;	/* destination unreachable */
-	out->icmp_code = 1;	/* host unreachable */
-	out->icmp_cksum = (uint16_t)~mipha_raw_cksum(out, sizeof(*out) + quote, 0);
-	m->l2_len = MIPHA_ETH_LEN;
-	m->l3_len = sizeof(*ip);
+	mipha_icmp_fill(w, m, (uint16_t)home, next_hop, to, 3, 1, 0, quote); /* host unreachable */
 	mipha_cnt_inc(&w->cnt, MIPHA_CNT_ICMP_TUNNEL_RELAYED);
 	mipha_tx_put(w, (uint16_t)home, m);
 }
