@@ -433,6 +433,14 @@ void mipha_ctl_handle(struct mipha_ctl *c, struct mipha_ctrl_msg *msg)
 	drop(c, msg, MIPHA_CTL_CNT_DROP_UNEXPECTED);
 }
 
+struct mipha_binding *mipha_ctl_entry_binding(const struct mipha_ctl *c,
+					      const struct mipha_expiry_ent *e)
+{
+	struct mipha_binding *b = mipha_binding_lookup(c->p.bindings, e->home_addr);
+
+	return b != NULL && b->cookie == e->gen ? b : NULL;
+}
+
 unsigned int mipha_ctl_expire(struct mipha_ctl *c, uint32_t now_sec)
 {
 	struct mipha_expiry_ent e;
@@ -445,8 +453,8 @@ unsigned int mipha_ctl_expire(struct mipha_ctl *c, uint32_t now_sec)
 
 		looked++;
 		mipha_expiry_pop(&c->expiry);
-		b = mipha_binding_lookup(c->p.bindings, e.home_addr);
-		if (b == NULL || b->cookie != e.gen)
+		b = mipha_ctl_entry_binding(c, &e);
+		if (b == NULL)
 			continue;	/* removed, or reinstalled with its own entry */
 		/* A worker may have extended it in place: re-read, re-arm. */
 		expiry = mipha_binding_expiry(mipha_binding_load(b));

@@ -163,6 +163,14 @@ void mipha_ctl_drain(struct mipha_ctl *c);
 int mipha_ctl_call(struct mipha_ctl *c, mipha_ctl_tel_fn fn, const char *params,
 		   struct rte_tel_data *d, unsigned int timeout_ms);
 
+/*
+ * The binding an expiry entry stands for while it is that binding's live
+ * entry; NULL once the binding was removed or installed again (with an entry
+ * of its own). The expiry heap so lists the live bindings.
+ */
+struct mipha_binding *mipha_ctl_entry_binding(const struct mipha_ctl *c,
+					      const struct mipha_expiry_ent *e);
+
 /* Sends one frame on port through control's tx queue: true, or false (freed, counted) when refused. */
 bool mipha_ctl_tx(struct mipha_ctl *c, uint16_t port, struct rte_mbuf *m);
 

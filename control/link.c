@@ -88,13 +88,9 @@ static void announce_start(struct mipha_ctl *c, uint16_t port)
 	}
 	for (unsigned int i = 0; i < wc->nb_ha_addrs; i++)
 		a[n++] = wc->ha_addr[i];
-	for (uint32_t i = 0; i < c->expiry.n; i++) {
-		const struct mipha_expiry_ent *e = &c->expiry.v[i];
-		const struct mipha_binding *b = mipha_binding_lookup(c->p.bindings, e->home_addr);
-
-		if (b != NULL && b->cookie == e->gen)
-			a[n++] = e->home_addr;
-	}
+	for (uint32_t i = 0; i < c->expiry.n; i++)
+		if (mipha_ctl_entry_binding(c, &c->expiry.v[i]) != NULL)
+			a[n++] = c->expiry.v[i].home_addr;
 	free(k->addrs);
 	k->addrs = a;
 	k->n = n;

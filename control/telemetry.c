@@ -240,12 +240,11 @@ static int ctl_bindings(struct mipha_ctl *c, const char *params, struct rte_tel_
 	 */
 	rte_tel_data_start_dict(list);
 	for (i = 0; i < c->expiry.n && shown < MIPHA_TEL_MAX_BINDINGS; i++) {
-		const struct mipha_expiry_ent *e = &c->expiry.v[i];
-		struct mipha_binding *b = mipha_binding_lookup(c->p.bindings, e->home_addr);
+		struct mipha_binding *b = mipha_ctl_entry_binding(c, &c->expiry.v[i]);
 		struct rte_tel_data *one;
 		char name[16];
 
-		if (b == NULL || b->cookie != e->gen)
+		if (b == NULL)
 			continue;
 		one = rte_tel_data_alloc();
 		if (one == NULL)
