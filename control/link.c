@@ -33,15 +33,12 @@ static void port_name(const struct mipha_ctl *c, uint16_t id, char *out, size_t 
 	snprintf(out, len, "%u", id);
 }
 
-static bool link_read(uint16_t port, uint32_t *speed)
+static bool link_up(uint16_t port)
 {
 	struct rte_eth_link l;
 
 	memset(&l, 0, sizeof(l));
-	if (rte_eth_link_get_nowait(port, &l) != 0)
-		return false;
-	*speed = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
-	return l.link_status == RTE_ETH_LINK_UP;
+	return rte_eth_link_get_nowait(port, &l) == 0 && l.link_status == RTE_ETH_LINK_UP;
 }
 
 void mipha_ctl_link_init(struct mipha_ctl *c, uint64_t now_tsc)
@@ -57,7 +54,7 @@ void mipha_ctl_link_init(struct mipha_ctl *c, uint64_t now_tsc)
 		if (c->p.wconf->port[id].roles == 0 || !rte_eth_dev_is_valid_port(id))
 			continue;
 		p->watched = true;
-		p->up = link_read(id, &p->speed);
+		p->up = link_up(id);
 		port_name(c, id, p->name, sizeof(p->name));
 	}
 }
@@ -159,16 +156,14 @@ static unsigned int check_links(struct mipha_ctl *c)
 
 	for (uint16_t id = 0; id < MIPHA_MAX_PORTS; id++) {
 		struct mipha_link_port *p = &k->port[id];
-		uint32_t speed = 0;
 		bool up;
 
 		if (!p->watched)
 			continue;
-		up = link_read(id, &speed);
+		up = link_up(id);
 		if (up == p->up)
 			continue;
 		p->up = up;
-		p->speed = speed;
 		__atomic_fetch_add(&p->changes, 1, __ATOMIC_RELAXED);
 		changed++;
 		cnt(c, up ? MIPHA_CTL_CNT_LINK_UP : MIPHA_CTL_CNT_LINK_DOWN);

@@ -30,7 +30,6 @@ struct mipha_ctl;
 struct mipha_link_port {
 	bool watched;		/* has a role */
 	bool up;
-	uint32_t speed;		/* Mb/s, as the driver says (0: unknown) */
 	uint64_t changes;	/* link changes seen */
 	char name[48];		/* "home (net_memif0)" */
 };
