@@ -41,14 +41,13 @@ struct mipha_ctl_dynkey {
 	uint64_t next_watch_ms;
 };
 
-/* "127.0.0.1:18812 (udp)" of the [aaa] server idx. */
-static void server_name(const struct mipha_ctl *c, unsigned int idx, char *out, size_t len)
+/* "127.0.0.1:18812" of an [aaa] server. */
+static void server_addr(const struct mipha_cfg_aaa_server *cs, char *out, size_t len)
 {
-	const struct mipha_cfg_aaa_server *cs = &c->p.cfg->aaa.servers[idx];
 	char a4[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &cs->addr, a4, sizeof(a4));
-	snprintf(out, len, "%s:%u (%s)", a4, cs->port, cs->tls ? "tls" : "udp");
+	snprintf(out, len, "%s:%u", a4, cs->port);
 }
 
 /*
@@ -63,9 +62,10 @@ static void servers_watch(struct mipha_ctl *c, uint64_t now_ms)
 		return;
 	d->next_watch_ms = now_ms + 100;
 	for (unsigned int i = 0; i < c->p.cfg->aaa.n_servers && i < AAA_MAX_SERVERS; i++) {
+		const struct mipha_cfg_aaa_server *cs = &c->p.cfg->aaa.servers[i];
 		struct aaa_server_stats s;
 		bool dead;
-		char name[64];
+		char addr[32];
 
 		if (aaa_client_server_stats(d->aaa, i, &s) != 0)
 			continue;
@@ -73,14 +73,15 @@ static void servers_watch(struct mipha_ctl *c, uint64_t now_ms)
 		if (dead == (d->dead[i] != 0))
 			continue;
 		d->dead[i] = dead;
-		server_name(c, i, name, sizeof(name));
+		server_addr(cs, addr, sizeof(addr));
 		if (dead)
-			printf("mipha: AAA server %u %s: dead (no answer to %u requests in a row); "
-			       "requests go to the next live server, this one is probed with "
-			       "Status-Server\n", i + 1, name, s.consecutive_timeouts);
+			printf("mipha: AAA server %u %s (%s): dead (no answer to %u requests in a "
+			       "row); requests go to the next live server, this one is probed with "
+			       "Status-Server\n", i + 1, addr, cs->tls ? "tls" : "udp",
+			       s.consecutive_timeouts);
 		else
-			printf("mipha: AAA server %u %s: alive again (answered a Status-Server "
-			       "probe)\n", i + 1, name);
+			printf("mipha: AAA server %u %s (%s): alive again (answered a Status-Server "
+			       "probe)\n", i + 1, addr, cs->tls ? "tls" : "udp");
 		fflush(stdout);
 	}
 }
@@ -452,12 +453,13 @@ unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c)
 	struct mipha_ctl_dynkey *d = c->dynkey;
 	struct mipha_dk_out out;
 	unsigned int work;
-	uint64_t now;
+	uint64_t now, ms;
 
 	if (d == NULL)
 		return 0;
-	work = aaa_client_poll(d->aaa, mono_ms(), on_result, c);
-	servers_watch(c, mono_ms());
+	ms = mono_ms();
+	work = aaa_client_poll(d->aaa, ms, on_result, c);
+	servers_watch(c, ms);
 	now = ha_now(c);
 	while (work < 256 && mipha_dk_timers(d->dk, now, &out)) {
 		apply(c, NULL, &out);
@@ -695,13 +697,12 @@ int mipha_ctl_dynkey_tel_aaa(struct mipha_ctl *c, const char *params, struct rte
 		struct aaa_server_stats s;
 		struct radsec_counters t;
 		const char *why = "";
-		char a4[INET_ADDRSTRLEN], buf[64], key[16];
+		char buf[32], key[16];
 
 		if (one == NULL)
 			break;
 		rte_tel_data_start_dict(one);
-		inet_ntop(AF_INET, &cs->addr, a4, sizeof(a4));
-		snprintf(buf, sizeof(buf), "%s:%u", a4, cs->port);
+		server_addr(cs, buf, sizeof(buf));
 		rte_tel_data_add_dict_string(one, "server", buf);
 		rte_tel_data_add_dict_string(one, "transport", cs->tls ? "tls" : "udp");
 		if (aaa_client_server_stats(c->dynkey->aaa, i, &s) == 0) {
