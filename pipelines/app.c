@@ -134,7 +134,7 @@ static int find_ports(struct mipha_app *app, char *err, size_t errlen)
  * (docs/config.md). mipha cannot see what a client opened: it says, once,
  * what the client needs.
  */
-static void memif_notice(const struct mipha_app_port *p, unsigned int nb_txq)
+static void memif_notice(const struct mipha_app_port *p)
 {
 	struct rte_eth_dev_info di;
 
@@ -143,7 +143,7 @@ static void memif_notice(const struct mipha_app_port *p, unsigned int nb_txq)
 		return;
 	printf("mipha: port %s (%s): memif: the client must open %u ring%s towards itself "
 	       "(its rx queues: one per tx queue of mipha's) and at most %u towards mipha\n",
-	       p->cfg->name, p->cfg->device, nb_txq, nb_txq == 1 ? "" : "s", p->nb_rxq);
+	       p->cfg->name, p->cfg->device, p->nb_txq, p->nb_txq == 1 ? "" : "s", p->nb_rxq);
 }
 
 static int start_ports(struct mipha_app *app, char *err, size_t errlen)
@@ -175,7 +175,7 @@ static int start_ports(struct mipha_app *app, char *err, size_t errlen)
 					 app->cfg->path, p->cfg->line, p->cfg->name,
 					 strerror(error < 0 ? -error : error));
 		p->started = true;
-		memif_notice(p, p->nb_txq);
+		memif_notice(p);
 		/* Fewer tx queues than sending lcores: they share them under locks. */
 		if (p->nb_txq < app->n_workers + 1) {
 			p->txq_lock = rte_zmalloc("mipha_txq_lock", p->nb_txq * sizeof(*p->txq_lock),
