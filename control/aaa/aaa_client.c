@@ -303,8 +303,12 @@ static void tls_one_try(struct aaa_client *c, struct aaa_req *r)
 
 static void tls_watchdog_end(struct aaa_client *c, struct aaa_req *w);
 
-/* The connection ended: what was sent on it gets no answer; end those tries now. */
-static void tls_lost(struct aaa_client *c, struct aaa_sock *k, uint64_t now)
+/*
+ * Nothing sent on k will be answered (its TLS connection ended, or the server
+ * refused it with ICMP port unreachable): end those tries now. run_timers
+ * counts each as a timeout and fails it over; a probe is rescheduled.
+ */
+static void sock_tries_end(struct aaa_client *c, struct aaa_sock *k, uint64_t now)
 {
 	for (unsigned id = 0; id < AAA_IDS; id++) {
 		struct aaa_req *r = k->slot[id];
@@ -466,7 +470,23 @@ static void req_free(struct aaa_client *c, struct aaa_req *r)
 	c->free_list = r;
 }
 
-static void transmit(struct aaa_client *c, struct aaa_req *r)
+/*
+ * ICMP port unreachable from a UDP server (ECONNREFUSED on a send or a read):
+ * nothing listens there, so nothing in flight on that socket will be
+ * answered. Its requests fail over now instead of after their retransmission
+ * timers (RFC 5080 2.2.1 lets a client act on it; a forged ICMP error must
+ * quote this socket's address and random port, and costs no more than a
+ * dropped datagram would).
+ */
+static void sock_refused(struct aaa_client *c, struct aaa_server *s, struct aaa_sock *k,
+			 uint64_t now)
+{
+	s->st.refused++;
+	sock_tries_end(c, k, now);
+}
+
+/* Sends r. False when the server refused it: r's try is then already ended. */
+static bool transmit(struct aaa_client *c, struct aaa_req *r, uint64_t now)
 {
 	struct aaa_server *s = &c->servers[r->server];
 	struct aaa_sock *k = s->socks[r->sock];
@@ -478,11 +498,14 @@ static void transmit(struct aaa_client *c, struct aaa_req *r)
 	else
 		n = send(k->fd, r->pkt, r->pkt_len, 0);
 	if (n == (ssize_t)r->pkt_len)
-		return;
-	/* Lost like any datagram: the retransmission timer covers it. */
+		return true;
 	c->ctr.send_errors++;
-	if (n < 0 && errno == ECONNREFUSED)
-		s->st.refused++;
+	if (n < 0 && errno == ECONNREFUSED && k->tls == NULL) {
+		sock_refused(c, s, k, now);
+		return false;
+	}
+	/* Lost like any datagram: the retransmission timer covers it. */
+	return true;
 }
 
 /* A first transmission of r to server idx: Identifier, authenticator, bytes, timer. */
@@ -512,8 +535,8 @@ static int send_to_server(struct aaa_client *c, struct aaa_req *r, unsigned idx,
 		tls_one_try(c, r);
 	r->first_sent = now;
 	c->ctr.transmissions++;
-	transmit(c, r);
-	timer_add(c, r, now + r->rt_ms);
+	if (transmit(c, r, now))
+		timer_add(c, r, now + r->rt_ms);
 	return 0;
 }
 
@@ -640,8 +663,8 @@ static void probe_send(struct aaa_client *c, struct aaa_server *s, uint64_t now)
 	p->kind = REQ_PROBE;
 	s->st.probes_sent++;
 	c->ctr.probes_sent++;
-	transmit(c, p);
-	timer_add(c, p, now + c->cfg.probe_timeout_ms);
+	if (transmit(c, p, now))
+		timer_add(c, p, now + c->cfg.probe_timeout_ms);
 }
 
 /*
@@ -690,7 +713,7 @@ static void tls_watchdog_send(struct aaa_client *c, struct aaa_server *s, uint64
 	w->kind = REQ_WATCHDOG;
 	s->st.probes_sent++;
 	c->ctr.probes_sent++;
-	transmit(c, w);
+	(void)transmit(c, w, now);	/* TLS: never refused */
 	timer_add(c, w, now + c->cfg.probe_timeout_ms);
 }
 
@@ -713,8 +736,8 @@ static void access_timer(struct aaa_client *c, struct aaa_req *r, uint64_t now)
 		r->rt_ms = r->rt_ms * 2 > c->cfg.retransmit_max_ms ? c->cfg.retransmit_max_ms
 								   : r->rt_ms * 2;
 		c->ctr.retransmissions++;
-		transmit(c, r);
-		timer_add(c, r, now + r->rt_ms);
+		if (transmit(c, r, now))
+			timer_add(c, r, now + r->rt_ms);
 		return;
 	}
 	s->st.timeouts++;
@@ -857,7 +880,7 @@ static unsigned read_tls(struct aaa_client *c, struct aaa_server *s, struct aaa_
 	while (done < budget) {
 		n = radsec_conn_recv(k->tls, rec, sizeof(rec), now);
 		if (n == -ECONNRESET) {
-			tls_lost(c, k, now);
+			sock_tries_end(c, k, now);
 			done++;
 			continue;
 		}
@@ -912,7 +935,7 @@ static unsigned read_socket(struct aaa_client *c, struct aaa_server *s, struct a
 				continue;
 			/* A pending socket error is reported once; read on after it. */
 			if (errno == ECONNREFUSED) {
-				s->st.refused++;
+				sock_refused(c, s, k, now);
 				continue;
 			}
 			c->ctr.recv_errors++;

@@ -139,7 +139,7 @@ enum aaa_server_state { AAA_SERVER_ALIVE, AAA_SERVER_DEAD };
 	X(recovered, "times recovered by a probe") \
 	X(probes_sent, "Status-Server probes sent") \
 	X(probes_ok, "Status-Server probes answered") \
-	X(refused, "send/recv errors (ICMP port unreachable: ECONNREFUSED)") \
+	X(refused, "ICMP port unreachable (ECONNREFUSED): tries on that socket ended at once") \
 	X(latency_sum_ms, "sum of request latencies") \
 	X(latency_count, "requests with a latency") \
 	X(latency_max_ms, "largest request latency")

@@ -758,6 +758,93 @@ Test(client, dead_server_requests_fail_over_at_once)
 	fake_close(&fs[1]);
 }
 
+/* A port with nothing bound: the kernel answers ICMP port unreachable. */
+static void fake_closed(struct fake *f)
+{
+	fake_open(f);
+	fake_close(f);
+	f->fd = -1;
+}
+
+/* ICMP port unreachable ends the try at once: failover within 1 ms, not 700. */
+Test(client, refused_fails_over_at_once)
+{
+	struct fake fs[2];
+	struct aaa_client *c;
+	struct aaa_client_counters kc;
+	struct aaa_server_stats s0;
+	uint64_t t0 = now;
+
+	fake_closed(&fs[0]);
+	fake_open(&fs[1]);
+	c = simple_client(fs, 2);
+	submit(c, 1);
+	/* The refusal is read on the next poll, 1 ms later on the client's clock. */
+	for (int i = 0; i < 100 && !fake_recv(&fs[1], 10); i++)
+		poll_at(c, t0 + 1);
+	cr_assert_eq(now, t0 + 1);
+	cr_assert_eq(fs[1].req[0], AAA_CODE_ACCESS_REQUEST);
+	cr_assert(request_ma_ok(fs[1].req, fs[1].len));
+	s0 = sstats(c, 0);
+	cr_assert_eq(s0.refused, 1);
+	cr_assert_eq(s0.timeouts, 1);
+	cr_assert_eq(s0.consecutive_timeouts, 1);
+	cr_assert_eq(s0.in_flight, 0);
+	kc = counters(c);
+	cr_assert_eq(kc.retransmissions, 0);
+	cr_assert_eq(kc.failovers, 1);
+	answer(&fs[1], c, 1);
+	cr_assert_eq(counters(c).accepts, 1);
+	aaa_client_destroy(c);
+	fake_close(&fs[1]);
+}
+
+/*
+ * A refusal reported by send() (the error of an earlier datagram) also ends
+ * the tries; with one server they end as timeouts, and dead_after of them
+ * mark it dead, so later submits fail at once instead of waiting.
+ */
+Test(client, refused_single_server_dead_at_once)
+{
+	struct fake f;
+	struct aaa_client_cfg cfg;
+	struct aaa_client *c;
+	struct aaa_access_req req;
+	uint64_t t0 = now;
+
+	fake_closed(&f);
+	base_cfg(&cfg);
+	c = make_client(&cfg, &f, 1);	/* dead_after 2 */
+	submit(c, 1);
+	usleep(20000);			/* the ICMP error is on the socket */
+	submit(c, 2);
+	for (int i = 0; i < 100 && rs.n < 2; i++) {
+		poll_at(c, t0 + 1);
+		usleep(1000);
+	}
+	cr_assert_eq(rs.n, 2);
+	cr_assert_eq(rs.r[0].status, AAA_TIMEOUT);
+	cr_assert_eq(rs.r[1].status, AAA_TIMEOUT);
+	cr_assert_eq(now, t0 + 1);
+	cr_assert_geq(sstats(c, 0).refused, 1);
+	cr_assert_eq(sstats(c, 0).timeouts, 2);
+	cr_assert_eq(sstats(c, 0).state, AAA_SERVER_DEAD);
+	cr_assert_eq(counters(c).timeouts, 2);
+	cr_assert_eq(counters(c).retransmissions, 0);
+	some_req(&req, 3);
+	cr_assert_eq(aaa_client_submit(c, &req, NULL, now), -EHOSTUNREACH);
+	/* Probes still go out, refused too, and it stays dead. */
+	poll_at(c, t0 + 1 + cfg.probe_interval_ms);
+	cr_assert_eq(counters(c).probes_sent, 1);
+	for (int i = 0; i < 100 && sstats(c, 0).refused < 2; i++) {
+		usleep(1000);
+		poll_at(c, now);
+	}
+	cr_assert_geq(sstats(c, 0).refused, 2);
+	cr_assert_eq(sstats(c, 0).state, AAA_SERVER_DEAD);
+	aaa_client_destroy(c);
+}
+
 struct held {
 	struct sockaddr_storage peer;
 	socklen_t plen;
