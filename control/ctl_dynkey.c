@@ -38,6 +38,7 @@ struct mipha_ctl_dynkey {
 	unsigned int n_assign;
 	/* Each server's state as last printed (servers_watch). */
 	uint8_t dead[AAA_MAX_SERVERS];
+	uint64_t refused[AAA_MAX_SERVERS];	/* each server's refusals at its last change */
 	uint64_t next_watch_ms;
 };
 
@@ -74,7 +75,12 @@ static void servers_watch(struct mipha_ctl *c, uint64_t now_ms)
 			continue;
 		d->dead[i] = dead;
 		server_addr(cs, addr, sizeof(addr));
-		if (dead)
+		if (dead && s.refused > d->refused[i])
+			printf("mipha: AAA server %u %s (%s): dead (refused: ICMP port unreachable, "
+			       "nothing listens there; %u requests in a row failed); requests go to "
+			       "the next live server, this one is probed with Status-Server\n",
+			       i + 1, addr, cs->tls ? "tls" : "udp", s.consecutive_timeouts);
+		else if (dead)
 			printf("mipha: AAA server %u %s (%s): dead (no answer to %u requests in a "
 			       "row); requests go to the next live server, this one is probed with "
 			       "Status-Server\n", i + 1, addr, cs->tls ? "tls" : "udp",
@@ -83,6 +89,7 @@ static void servers_watch(struct mipha_ctl *c, uint64_t now_ms)
 			printf("mipha: AAA server %u %s (%s): alive again (answered a Status-Server "
 			       "probe)\n", i + 1, addr, cs->tls ? "tls" : "udp");
 		fflush(stdout);
+		d->refused[i] = s.refused;
 	}
 }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stops a private server instance started by freeradius-start.sh or
 # slapd-start.sh DIR (and its --watch watcher): the server in DIR/server.pid
-# gets SIGTERM, up to ~3 s for a clean exit (slapd flushes its database),
+# gets SIGTERM (and SIGCONT, should it be paused), up to ~3 s for a clean exit (slapd flushes its database),
 # then SIGKILL. Idempotent.
 #
 #   stop-instance.sh DIR
@@ -20,6 +20,7 @@ stop_pid() {
 	pid=$1
 	is_ours "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
+	kill -CONT "$pid" 2>/dev/null	# a paused one (SIGSTOP) acts on it now
 	i=0
 	while [ $i -lt 60 ] && is_ours "$pid"; do
 		sleep 0.05

@@ -99,6 +99,15 @@ ge() {
 	fi
 }
 
+# lt DESCRIPTION GOT LIMIT
+lt() {
+	if [ -n "$2" ] && [ "$2" -lt "$3" ] 2>/dev/null; then
+		say "ok: $1 ($2 < $3)"
+	else
+		fail "$1: got '$2', want < $3"
+	fi
+}
+
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds.
 wait_for() {
 	local n=$(($1 * 5 * E2E_TIME_SCALE))
@@ -272,9 +281,17 @@ e2e_radius_start() {
 	say "FreeRADIUS $1 on 127.0.0.1:$2 in $NS_HA (pid $pid)"
 }
 
+# Stopped: its port is closed, so the kernel answers ICMP port unreachable.
 e2e_radius_stop() {
 	"$E2E_SRC/scripts/freeradius-stop.sh" "$E2E_WORK/radius$1" >/dev/null 2>&1
 	say "FreeRADIUS $1 stopped"
+}
+
+# Paused (SIGSTOP): its port stays open and nothing answers, as a hung server
+# or a lost link does. e2e_radius_stop (or the end of the test) ends it.
+e2e_radius_pause() {
+	kill -STOP "$(tail -n 1 "$E2E_WORK/radius$1-start.log")" || fail "cannot pause FreeRADIUS $1"
+	say "FreeRADIUS $1 paused: nothing answers"
 }
 
 # e2e_mipha_conf [dynkey [two] | nai]: the HA's configuration on stdout: the
