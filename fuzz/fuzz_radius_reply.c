@@ -11,6 +11,10 @@
  *             so that mutations reach the attribute decoding and MPPE key
  *             decryption behind the authenticators.
  *   mode & 2: force the Identifier to the request's.
+ *   mode & 4: the datagram is an RFC 5176 request to the HA instead
+ *             (aaa_dae_verify_request at FV_DAE_NOW, then the ACK and NAK it
+ *             gets, checked as a DAC would); mode & 1 then signs it as a DAC
+ *             would (aaa_dae_sign_request).
  * Traps when a re-signed reply fails its authenticators, when an unverified
  * reply reaches decode, or when a reply that is not OK leaves key bytes.
  */
@@ -118,6 +122,41 @@ static enum aaa_reason handle(uint8_t *pkt, size_t n, bool signed_here, int *sta
 	return r;
 }
 
+/* What ctl_dae.c does with a request of n bytes (after its source check). */
+static enum aaa_dae_discard handle_dae(const uint8_t *pkt, size_t n, bool signed_here)
+{
+	uint8_t out[AAA_RADIUS_MAX_LEN];
+	struct aaa_dae_request r;
+	enum aaa_dae_discard d;
+	size_t len = 0;
+	int m;
+
+	if (aaa_radius_check_length(pkt, n, &len) != AAA_REASON_OK)
+		return AAA_DAE_BAD_LENGTH;
+	d = aaa_dae_verify_request(pkt, len, FV_DAE_NOW, 300, &secret, &r);
+	CHECK((unsigned)d < AAA_DAE_MAX && aaa_dae_discard_name(d) != NULL);
+	if (signed_here && len == n)
+		CHECK(d != AAA_DAE_BAD_AUTHENTICATOR && d != AAA_DAE_BAD_MA);
+	if (d != AAA_DAE_OK)
+		return d;
+	CHECK(r.code == AAA_CODE_DISCONNECT_REQUEST || r.code == AAA_CODE_COA_REQUEST);
+	CHECK(r.user_name_len < sizeof(r.user_name) && r.user_name[r.user_name_len] == '\0');
+	CHECK(r.nas_id_len < sizeof(r.nas_id) && r.nas_id[r.nas_id_len] == '\0');
+	CHECK(r.n_proxy_state <= AAA_DAE_PROXY_STATES);
+	for (unsigned int i = 0; i < r.n_proxy_state; i++)
+		CHECK(pkt[r.proxy_state_off[i]] == AAA_ATTR_PROXY_STATE &&
+		      r.proxy_state_off[i] + (size_t)pkt[r.proxy_state_off[i] + 1] <= len);
+	/* Both answers fit (8 Proxy-States at most) and verify for this request. */
+	m = aaa_dae_encode_reply(out, sizeof(out), AAA_CODE_DISCONNECT_ACK, &r, pkt, 0, &secret);
+	CHECK(m > 0 && aaa_radius_verify_reply(out, (size_t)m, r.req_auth, &secret) ==
+			       AAA_REASON_OK);
+	m = aaa_dae_encode_reply(out, sizeof(out), AAA_CODE_DISCONNECT_NAK, &r, pkt,
+				 AAA_ERR_SESSION_NOT_FOUND, &secret);
+	CHECK(m > 0 && aaa_radius_verify_reply(out, (size_t)m, r.req_auth, &secret) ==
+			       AAA_REASON_OK);
+	return d;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t mode, *pkt;
@@ -132,6 +171,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 1;
 	pkt = fv_dup(data + 1, n);
 	sign = (mode & 1) != 0 && n >= AAA_RADIUS_HDR_LEN && n <= AAA_RADIUS_MAX_LEN;
+	if ((mode & 4) != 0) {
+		enum aaa_dae_discard d;
+
+		if (sign)
+			CHECK(aaa_dae_sign_request(pkt, n, &secret) == 0);
+		d = handle_dae(pkt, n, sign);
+		if (trace)
+			fprintf(stderr, "dae request: %s\n", aaa_dae_discard_name(d));
+		free(pkt);
+		return 0;
+	}
 	if ((mode & 2) != 0 && n >= 2)
 		pkt[1] = FV_RADIUS_ID;
 	if (sign)

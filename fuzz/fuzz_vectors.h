@@ -36,6 +36,8 @@ void fv_parse_cfg(struct mip_parse_cfg *cfg);
  */
 #define FV_RADIUS_SECRET "mipha-fuzz-shared-secret"
 #define FV_RADIUS_ID 0x2a
+/* The HA clock (UNIX seconds) for Disconnect-Requests' Event-Timestamp. */
+#define FV_DAE_NOW 1800000000u
 #define FV_RADIUS_REQ_AUTH                                                      \
 	{ 0x52, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x20,                       \
 	  0x41, 0x75, 0x74, 0x68, 0x20, 0x66, 0x75, 0x7a }

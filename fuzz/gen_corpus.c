@@ -722,6 +722,49 @@ static void r_emit(const char *name, int mode, struct rpkt *p, bool sign)
 	emit("fuzz_radius_reply", name, mode, p->b, p->len);
 }
 
+/* An RFC 5176 Disconnect-Request to the HA (mode & 4), at FV_DAE_NOW. */
+static void r_dm(struct rpkt *p, uint8_t code, uint32_t ts)
+{
+	uint8_t t[4];
+	uint32_t ip;
+
+	if (mip_parse_ipv4(fv_str("inputs", "home_address"), &ip) != 0)
+		die("home_address");
+	put_be32(t, ts);
+	r_hdr(p, code);
+	r_ma(p);
+	r_attr(p, AAA_ATTR_USER_NAME, "mnuser@example.net", 18);
+	r_attr(p, AAA_ATTR_FRAMED_IP_ADDRESS, &ip, 4);
+	r_attr(p, AAA_ATTR_NAS_IDENTIFIER, "ha1", 3);
+	r_attr(p, AAA_ATTR_EVENT_TIMESTAMP, t, 4);
+	r_attr(p, AAA_ATTR_PROXY_STATE, "ps1", 3);
+	r_attr(p, AAA_ATTR_PROXY_STATE, "ps2", 3);
+}
+
+static void gen_dae(void)
+{
+	struct rpkt p;
+
+	r_dm(&p, AAA_CODE_DISCONNECT_REQUEST, FV_DAE_NOW - 10);
+	aaa_dae_sign_request(p.b, p.len, &secret);
+	emit("fuzz_radius_reply", "dae_disconnect", 4, p.b, p.len);
+	r_dm(&p, AAA_CODE_DISCONNECT_REQUEST, FV_DAE_NOW);
+	emit("fuzz_radius_reply", "dae_disconnect_resign", 5, p.b, p.len);
+	r_dm(&p, AAA_CODE_COA_REQUEST, FV_DAE_NOW);
+	emit("fuzz_radius_reply", "dae_coa_resign", 5, p.b, p.len);
+	r_dm(&p, AAA_CODE_DISCONNECT_REQUEST, FV_DAE_NOW - 1000);
+	emit("fuzz_radius_reply", "dae_stale_resign", 5, p.b, p.len);
+	r_dm(&p, AAA_CODE_DISCONNECT_REQUEST, FV_DAE_NOW);
+	r_attr(&p, 44, "acct", 4);
+	for (int i = 0; i < 8; i++)
+		r_attr(&p, AAA_ATTR_PROXY_STATE, "many", 4);
+	emit("fuzz_radius_reply", "dae_unsupported_resign", 5, p.b, p.len);
+	r_dm(&p, AAA_CODE_DISCONNECT_REQUEST, FV_DAE_NOW);
+	aaa_dae_sign_request(p.b, p.len, &secret);
+	p.b[p.len - 1] ^= 1;
+	emit("fuzz_radius_reply", "dae_forged", 4, p.b, p.len);
+}
+
 static void gen_radius(void)
 {
 	struct rpkt p;
@@ -813,6 +856,7 @@ int main(int argc, char **argv)
 	gen_parse();
 	gen_mn();
 	gen_radius();
+	gen_dae();
 	gen_reg();
 	printf("gen_corpus: %u seeds written under %s\n", written, outdir);
 	return 0;

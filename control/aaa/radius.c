@@ -576,3 +576,184 @@ enum aaa_reason aaa_radius_decode_reply(const uint8_t *pkt, size_t len,
 	}
 	return d.error;
 }
+
+/* ---- Dynamic Authorization (RFC 5176) ---- */
+
+static const char *const dae_names[] = {
+#define AAA_DAE_NAME(name, text) [AAA_DAE_##name] = #name,
+	AAA_DAE_DISCARD_LIST(AAA_DAE_NAME)
+#undef AAA_DAE_NAME
+};
+static const char *const dae_texts[] = {
+#define AAA_DAE_TEXT(name, text) [AAA_DAE_##name] = text,
+	AAA_DAE_DISCARD_LIST(AAA_DAE_TEXT)
+#undef AAA_DAE_TEXT
+};
+
+const char *aaa_dae_discard_name(enum aaa_dae_discard d)
+{
+	return (unsigned)d < AAA_DAE_MAX ? dae_names[d] : "?";
+}
+
+const char *aaa_dae_discard_text(enum aaa_dae_discard d)
+{
+	return (unsigned)d < AAA_DAE_MAX ? dae_texts[d] : "?";
+}
+
+/* A request's authenticators are computed with a zero one in place (RFC 5176 2.3, RFC 3579 3.2). */
+static const uint8_t zero_auth[AAA_RADIUS_AUTH_LEN];
+
+static void dae_unsupported(struct aaa_dae_request *out, uint8_t type)
+{
+	if (out->unsupported == 0)
+		out->unsupported = type;
+}
+
+/* The attributes of a verified request into *out. */
+static enum aaa_dae_discard dae_decode(const uint8_t *pkt, size_t len,
+				       struct aaa_dae_request *out, bool *has_ts)
+{
+	size_t off = AAA_RADIUS_HDR_LEN;
+	struct aaa_attr a;
+
+	while (aaa_radius_next_attr(pkt, len, &off, &a) > 0) {
+		switch (a.type) {
+		case AAA_ATTR_USER_NAME:
+			if (out->user_name_len != 0 || a.len == 0) {
+				dae_unsupported(out, a.type);
+				break;
+			}
+			memcpy(out->user_name, a.val, a.len);
+			out->user_name[a.len] = '\0';
+			out->user_name_len = a.len;
+			break;
+		case AAA_ATTR_FRAMED_IP_ADDRESS:
+			if (out->has_framed_ip) {
+				dae_unsupported(out, a.type);
+				break;
+			}
+			memcpy(&out->framed_ip, a.val, 4);
+			out->has_framed_ip = true;
+			break;
+		case AAA_ATTR_NAS_IP_ADDRESS:
+			if (a.len != 4)
+				return AAA_DAE_BAD_ATTR;
+			memcpy(&out->nas_ip, a.val, 4);
+			out->has_nas_ip = true;
+			break;
+		case AAA_ATTR_NAS_IDENTIFIER:
+			if (a.len == 0)
+				return AAA_DAE_BAD_ATTR;
+			memcpy(out->nas_id, a.val, a.len);
+			out->nas_id[a.len] = '\0';
+			out->nas_id_len = a.len;
+			break;
+		case AAA_ATTR_EVENT_TIMESTAMP:
+			if (a.len != 4)
+				return AAA_DAE_BAD_ATTR;
+			out->event_timestamp = (uint32_t)a.val[0] << 24 | (uint32_t)a.val[1] << 16 |
+					       (uint32_t)a.val[2] << 8 | a.val[3];
+			*has_ts = true;
+			break;
+		case AAA_ATTR_PROXY_STATE:
+			if (out->n_proxy_state == AAA_DAE_PROXY_STATES) {
+				dae_unsupported(out, a.type);	/* could not all be echoed */
+				break;
+			}
+			out->proxy_state_off[out->n_proxy_state++] = (uint16_t)a.off;
+			break;
+		case AAA_ATTR_MESSAGE_AUTHENTICATOR:
+			break;
+		default:
+			dae_unsupported(out, a.type);
+			break;
+		}
+	}
+	return AAA_DAE_OK;
+}
+
+enum aaa_dae_discard aaa_dae_verify_request(const uint8_t *pkt, size_t len, uint32_t now,
+					    uint32_t window, const struct aaa_secret *secret,
+					    struct aaa_dae_request *out)
+{
+	uint8_t want[16];
+	size_t ma_off = 0;
+	enum aaa_dae_discard d;
+	bool has_ts = false;
+	int64_t skew;
+
+	memset(out, 0, sizeof(*out));
+	if (len < AAA_RADIUS_HDR_LEN || len > AAA_RADIUS_MAX_LEN)
+		return AAA_DAE_BAD_LENGTH;
+	if (pkt[0] != AAA_CODE_DISCONNECT_REQUEST && pkt[0] != AAA_CODE_COA_REQUEST)
+		return AAA_DAE_BAD_CODE;
+	response_auth(pkt, len, zero_auth, secret, want);
+	if (!mip_ct_equal(want, pkt + 4, 16))
+		return AAA_DAE_BAD_AUTHENTICATOR;
+	switch (find_ma(pkt, len, &ma_off)) {
+	case AAA_REASON_OK:
+		break;
+	case AAA_REASON_NO_MA:
+		return AAA_DAE_NO_MA;
+	case AAA_REASON_DUP_MA:
+		return AAA_DAE_DUP_MA;
+	default:
+		return AAA_DAE_BAD_ATTR;
+	}
+	reply_ma(pkt, len, ma_off, zero_auth, secret, want);
+	if (!mip_ct_equal(want, pkt + ma_off + 2, 16))
+		return AAA_DAE_BAD_MA;
+	d = dae_decode(pkt, len, out, &has_ts);
+	if (d != AAA_DAE_OK)
+		return d;
+	if (!has_ts)
+		return AAA_DAE_NO_TIMESTAMP;
+	skew = (int64_t)now - (int64_t)out->event_timestamp;
+	if (skew > (int64_t)window || -skew > (int64_t)window)
+		return AAA_DAE_STALE_TIMESTAMP;
+	out->code = pkt[0];
+	out->id = pkt[1];
+	memcpy(out->req_auth, pkt + 4, AAA_RADIUS_AUTH_LEN);
+	return AAA_DAE_OK;
+}
+
+int aaa_dae_encode_reply(uint8_t *buf, size_t cap, uint8_t code, const struct aaa_dae_request *req,
+			 const uint8_t *req_pkt, uint32_t error_cause,
+			 const struct aaa_secret *secret)
+{
+	struct pkt_builder b = { .buf = buf, .cap = cap };
+
+	if (secret->len == 0)
+		return -EINVAL;
+	put_header(&b, code, req->id, req->req_auth);
+	put_ma_placeholder(&b);
+	if (error_cause != 0)
+		put_u32(&b, AAA_ATTR_ERROR_CAUSE, error_cause);
+	for (unsigned int i = 0; i < req->n_proxy_state; i++) {
+		const uint8_t *a = req_pkt + req->proxy_state_off[i];
+
+		put_bytes(&b, AAA_ATTR_PROXY_STATE, a + 2, (size_t)a[1] - 2);
+	}
+	if (b.error != 0)
+		return b.error;
+	aaa_radius_sign_reply(buf, b.len, req->req_auth, secret);
+	return (int)b.len;
+}
+
+int aaa_dae_sign_request(uint8_t *buf, size_t len, const struct aaa_secret *secret)
+{
+	size_t off = AAA_RADIUS_HDR_LEN;
+	struct aaa_attr a;
+
+	if (len < AAA_RADIUS_HDR_LEN || len > AAA_RADIUS_MAX_LEN)
+		return -EINVAL;
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	memset(buf + 4, 0, AAA_RADIUS_AUTH_LEN);
+	while (aaa_radius_next_attr(buf, len, &off, &a) > 0) {
+		if (a.type == AAA_ATTR_MESSAGE_AUTHENTICATOR && a.len == 16)
+			reply_ma(buf, len, a.off, zero_auth, secret, buf + a.off + 2);
+	}
+	response_auth(buf, len, zero_auth, secret, buf + 4);
+	return 0;
+}

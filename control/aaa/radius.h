@@ -27,6 +27,13 @@ enum aaa_radius_code {
 	AAA_CODE_ACCESS_REJECT = 3,
 	AAA_CODE_ACCESS_CHALLENGE = 11,
 	AAA_CODE_STATUS_SERVER = 12,
+	/* RFC 5176 Dynamic Authorization */
+	AAA_CODE_DISCONNECT_REQUEST = 40,
+	AAA_CODE_DISCONNECT_ACK = 41,
+	AAA_CODE_DISCONNECT_NAK = 42,
+	AAA_CODE_COA_REQUEST = 43,
+	AAA_CODE_COA_ACK = 44,
+	AAA_CODE_COA_NAK = 45,
 };
 
 enum aaa_radius_attr {
@@ -39,7 +46,10 @@ enum aaa_radius_attr {
 	AAA_ATTR_SESSION_TIMEOUT = 27,
 	AAA_ATTR_CALLING_STATION_ID = 31,
 	AAA_ATTR_NAS_IDENTIFIER = 32,
+	AAA_ATTR_PROXY_STATE = 33,
+	AAA_ATTR_EVENT_TIMESTAMP = 55,
 	AAA_ATTR_MESSAGE_AUTHENTICATOR = 80,
+	AAA_ATTR_ERROR_CAUSE = 101,
 };
 
 #define AAA_VENDOR_MICROSOFT 311
@@ -209,5 +219,94 @@ struct aaa_attr {
 };
 /* 1 and *a filled, 0 at the end, -EINVAL when the attribute is garbled. */
 int aaa_radius_next_attr(const uint8_t *pkt, size_t len, size_t *off, struct aaa_attr *a);
+
+/*
+ * ---- Dynamic Authorization (RFC 5176): the Disconnect-Request ----
+ * The HA is a Dynamic Authorization Server: its AAA server (or an operator's
+ * radclient) may end a session. A request is taken only when it comes with
+ * a Request Authenticator (RFC 5176 2.3: MD5 over the packet with a zero
+ * authenticator and the secret), exactly one valid Message-Authenticator
+ * (computed with the authenticator zero) and a current Event-Timestamp.
+ */
+
+/* Why a Dynamic Authorization request is silently discarded; names are counters. */
+#define AAA_DAE_DISCARD_LIST(X) \
+	X(OK, "ok") \
+	X(SHORT, "shorter than a RADIUS header") \
+	X(BAD_LENGTH, "Length field below 20, above 4096 or past the datagram") \
+	X(BAD_CODE, "neither a Disconnect-Request nor a CoA-Request") \
+	X(BAD_AUTHENTICATOR, "Request Authenticator does not match") \
+	X(BAD_ATTR, "garbled attributes") \
+	X(NO_MA, "no Message-Authenticator") \
+	X(DUP_MA, "more than one Message-Authenticator") \
+	X(BAD_MA, "Message-Authenticator does not match") \
+	X(NO_TIMESTAMP, "no Event-Timestamp") \
+	X(STALE_TIMESTAMP, "Event-Timestamp outside the window") \
+	X(UNKNOWN_CLIENT, "source address not a configured dae_client")
+
+enum aaa_dae_discard {
+#define AAA_DAE_ENUM(name, text) AAA_DAE_##name,
+	AAA_DAE_DISCARD_LIST(AAA_DAE_ENUM)
+#undef AAA_DAE_ENUM
+	AAA_DAE_MAX
+};
+const char *aaa_dae_discard_name(enum aaa_dae_discard d);
+const char *aaa_dae_discard_text(enum aaa_dae_discard d);
+
+/* Error-Cause values (RFC 5176 3.6) the HA sends. */
+enum aaa_error_cause {
+	AAA_ERR_UNSUPPORTED_ATTRIBUTE = 401,
+	AAA_ERR_MISSING_ATTRIBUTE = 402,
+	AAA_ERR_NAS_MISMATCH = 403,
+	AAA_ERR_UNSUPPORTED_SERVICE = 405,
+	AAA_ERR_SESSION_NOT_FOUND = 503,
+};
+
+#define AAA_DAE_PROXY_STATES 8
+
+/* What the HA reads from a verified request (no secret in it). */
+struct aaa_dae_request {
+	uint8_t code;
+	uint8_t id;
+	uint8_t req_auth[AAA_RADIUS_AUTH_LEN];
+	uint8_t user_name_len;		/* 0: no User-Name */
+	char user_name[254];		/* NUL-terminated */
+	bool has_framed_ip;
+	uint32_t framed_ip;		/* network order */
+	bool has_nas_ip;
+	uint32_t nas_ip;		/* network order */
+	uint8_t nas_id_len;		/* 0: no NAS-Identifier */
+	char nas_id[254];		/* NUL-terminated */
+	uint32_t event_timestamp;	/* UNIX seconds */
+	uint8_t unsupported;		/* the first attribute type not taken here, 0: none */
+	unsigned int n_proxy_state;	/* echoed in order in the reply (RFC 5176 3.3) */
+	uint16_t proxy_state_off[AAA_DAE_PROXY_STATES];	/* offsets of the attributes */
+};
+
+/*
+ * The checks on a request of len bytes (aaa_radius_check_length): code 40
+ * or 43, Request Authenticator (constant time), attributes well-formed, one
+ * valid Message-Authenticator, an Event-Timestamp within window seconds of
+ * now (UNIX seconds); then *out decoded. OK or why it is discarded.
+ */
+enum aaa_dae_discard aaa_dae_verify_request(const uint8_t *pkt, size_t len, uint32_t now,
+					    uint32_t window, const struct aaa_secret *secret,
+					    struct aaa_dae_request *out);
+
+/*
+ * The answer to req (whose bytes are req_pkt): code (ACK or NAK),
+ * Message-Authenticator, Error-Cause when error_cause is not 0, the
+ * request's Proxy-States in order; signed for it. Length or -ENOSPC/-EINVAL.
+ */
+int aaa_dae_encode_reply(uint8_t *buf, size_t cap, uint8_t code, const struct aaa_dae_request *req,
+			 const uint8_t *req_pkt, uint32_t error_cause,
+			 const struct aaa_secret *secret);
+
+/*
+ * Signs a request for tests and clients: buf holds len bytes whose
+ * Message-Authenticator (if any) is zero; writes its length, the
+ * Message-Authenticator (authenticator zero) and the Request Authenticator.
+ */
+int aaa_dae_sign_request(uint8_t *buf, size_t len, const struct aaa_secret *secret);
 
 #endif /* AAA_RADIUS_H */
