@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -437,6 +438,43 @@ bad:
 	return -1;
 }
 
+/* "ADDR[, ADDR...]": up to MIPHA_CFG_MAX_DAE_CLIENTS numeric IPv4 addresses. */
+static int parse_dae_clients(const char *v, void *dst, uint32_t min, uint32_t max,
+			     struct why *why)
+{
+	/* The key writes the count and the list: dst is n_dae_clients. */
+	struct mipha_cfg_aaa *a =
+		(struct mipha_cfg_aaa *)((char *)dst - offsetof(struct mipha_cfg_aaa, n_dae_clients));
+	const char *p = v;
+
+	a->n_dae_clients = 0;
+	while (*p != '\0') {
+		char one[32];
+		size_t n;
+		struct in_addr in;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		n = strcspn(p, ", ");
+		if (n == 0)
+			break;
+		if (n >= sizeof(one) || a->n_dae_clients == MIPHA_CFG_MAX_DAE_CLIENTS)
+			goto bad;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (inet_pton(AF_INET, one, &in) != 1 || in.s_addr == 0)
+			goto bad;
+		a->dae_clients[a->n_dae_clients++] = in.s_addr;
+		p += n;
+	}
+	if (a->n_dae_clients > 0)
+		return 0;
+bad:
+	why_set(why, "'%s' is not a list of 1-%d numeric IPv4 addresses", v,
+		MIPHA_CFG_MAX_DAE_CLIENTS);
+	return -1;
+}
+
 /* A DNS name for certificate checks: letters, digits, '.', '-'. */
 static int parse_dns_name(const char *v, void *dst, uint32_t min, uint32_t max, struct why *why)
 {
@@ -517,6 +555,10 @@ static const struct key_def aaa_keys[] = {
 	AAA_TLS_NAME("tls_server_name.4", 3), AAA_TLS_NAME("tls_server_name.5", 4),
 	AAA_TLS_NAME("tls_server_name.6", 5), AAA_TLS_NAME("tls_server_name.7", 6),
 	AAA_TLS_NAME("tls_server_name.8", 7),
+	KEY("dae_listen", false, parse_server, struct mipha_cfg_aaa, dae_listen, 0, 0),
+	KEY("dae_clients", false, parse_dae_clients, struct mipha_cfg_aaa, n_dae_clients, 0, 0),
+	KEY("dae_secret_file", false, parse_path, struct mipha_cfg_aaa, dae_secret_file, 0, 0),
+	KEY("dae_window", false, parse_u32, struct mipha_cfg_aaa, dae_window, 1, 3600),
 	{ .name = NULL },
 };
 
@@ -696,6 +738,7 @@ static void aaa_defaults(struct mipha_cfg_aaa *a)
 	a->burst_nai = MIPHA_DEFAULT_BURST_NAI;
 	a->rate_src = MIPHA_DEFAULT_RATE_SRC;
 	a->burst_src = MIPHA_DEFAULT_BURST_SRC;
+	a->dae_window = 300;	/* RFC 5176 3.5's default */
 }
 
 /* A file the HA will open at start: unreadable is an error here, with its line. */
@@ -704,6 +747,25 @@ static int aaa_check_file(const struct cfg_ctx *c, const char *key, const char *
 	if (path[0] != '\0' && access(path, R_OK) != 0)
 		return cfg_error(c, "aaa", key, "cannot read '%s': %s", path, strerror(errno));
 	return 0;
+}
+
+/* Disconnect-Requests: a UDP listen address; a secret (dae_secret_file or secret_file). */
+static int aaa_check_dae(const struct cfg_ctx *c, const struct mipha_cfg_aaa *a)
+{
+	static const char *const keys[] = { "dae_clients", "dae_secret_file", "dae_window" };
+
+	if (a->dae_listen.port == 0) {
+		for (unsigned int k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (mipha_cfg_index_line(c->idx, "aaa", keys[k]) != 0)
+				return cfg_error(c, "aaa", keys[k], "without dae_listen");
+		return 0;
+	}
+	if (a->dae_listen.tls)
+		return cfg_error(c, "aaa", "dae_listen", "Disconnect-Requests come over UDP: "
+				 "no tls://");
+	if (a->dae_secret_file[0] == '\0' && a->secret_file[0] == '\0')
+		return cfg_error(c, "aaa", "dae_listen", "needs dae_secret_file (or secret_file)");
+	return aaa_check_file(c, "dae_secret_file", a->dae_secret_file);
 }
 
 /*
@@ -779,7 +841,8 @@ static int parse_aaa(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,
 		if (seen.k[j])
 			return cfg_error(c, "aaa", aaa_keys[j].name, "without %s before it",
 					 aaa_keys[j - 1].name);
-	return aaa_check_transports(c, a);
+	error = aaa_check_transports(c, a);
+	return error != 0 ? error : aaa_check_dae(c, a);
 }
 
 static int parse_port(const struct cfg_ctx *c, struct rte_cfgfile *file, int i,

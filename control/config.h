@@ -34,6 +34,7 @@
 #define MIPHA_DEFAULT_MAX_BINDINGS 65536
 /* [aaa] (dynamic keys, spec section 5) */
 #define MIPHA_CFG_MAX_AAA_SERVERS 8
+#define MIPHA_CFG_MAX_DAE_CLIENTS 8
 #define MIPHA_CFG_PATH_LEN 256
 #define MIPHA_DEFAULT_AAA_TIMEOUT_MS 250
 #define MIPHA_DEFAULT_AAA_RETRIES 2
@@ -103,6 +104,12 @@ struct mipha_cfg_aaa {
 	char tls_key_file[MIPHA_CFG_PATH_LEN];
 	char tls_crl_file[MIPHA_CFG_PATH_LEN];	/* "": no revocation check */
 	char tls_server_name[MIPHA_CFG_DNS_NAME_LEN];
+	/* RFC 5176 Disconnect-Requests (docs/aaa.md): dae_listen.port 0 = off. */
+	struct mipha_cfg_aaa_server dae_listen;
+	unsigned int n_dae_clients;	/* 0: the UDP servers' addresses */
+	uint32_t dae_clients[MIPHA_CFG_MAX_DAE_CLIENTS];	/* network order */
+	char dae_secret_file[MIPHA_CFG_PATH_LEN];	/* "": secret_file */
+	uint32_t dae_window;		/* Event-Timestamp tolerance, seconds */
 	unsigned int line;		/* of its section header */
 };
 

@@ -292,6 +292,30 @@ enum mipha_dk_action mipha_dk_expire(struct mipha_dk *dk, uint32_t home_addr, ui
 	return dk_apply(out);
 }
 
+enum mipha_dk_action mipha_dk_disconnect(struct mipha_dk *dk, const char *nai, size_t n,
+					 uint32_t home_addr, struct mipha_dk_out *out)
+{
+	struct dk_mn *mn = n > 0 ? dk_mn_by_nai(dk, nai, n) : dk_mn_by_home(dk, home_addr);
+
+	dk_out_init(out);
+	if (mn == NULL || (n > 0 && home_addr != 0 && mn->home != home_addr)) {
+		out->action = MIPHA_DK_DROP;
+		out->why = MIPHA_DK_CNT_DROP_UNKNOWN_MN;
+		return MIPHA_DK_DROP;
+	}
+	/* A continuing MN has no binding left, only its SA under Skey_next. */
+	if (!mn->continuing)
+		out->binding_op = MIPHA_DK_OP_REMOVE;
+	out->sa_op = MIPHA_DK_OP_REMOVE;
+	out->inst.home_addr = mn->home;
+	out->inst.spi1 = mn->spi1;
+	out->inst.spi2 = mn->spi2;
+	out->inst.cookie = mn->id;
+	dk_count(dk, MIPHA_DK_CNT_DISCONNECTS);
+	dk_mn_free(dk, mn);
+	return dk_apply(out);
+}
+
 bool mipha_dk_timers(struct mipha_dk *dk, uint64_t now, struct mipha_dk_out *out)
 {
 	struct dk_heap_node *t = dk_heap_top(&dk->timers);

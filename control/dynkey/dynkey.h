@@ -57,6 +57,7 @@ struct aaa_result;
 	X(PREV_RETIRED, "dk_prev_retired", "previous Skey' wiped (the new one was used)") \
 	X(DEREGS, "dk_deregs", "deregistrations")                                       \
 	X(EXPIRIES, "dk_expiries", "bindings ended by their lifetime")                  \
+	X(DISCONNECTS, "dk_disconnects", "sessions ended by an AAA Disconnect-Request") \
 	X(SESSION_ENDED, "dk_session_ended", "rekeys refused: Session-Timeout reached") \
 	X(INSTALL_ABORTED, "dk_install_aborted", "installs the tables refused (130 sent)") \
 	X(REPLY_ACCEPTED, "dk_replies_accepted", "replies 0 or 1")                      \
@@ -295,6 +296,16 @@ enum mipha_dk_action mipha_dk_duplicate(struct mipha_dk *dk, const struct mip_ms
 /* The binding of home_addr reached the end of its lifetime. APPLY with no reply, or DROP. */
 enum mipha_dk_action mipha_dk_expire(struct mipha_dk *dk, uint32_t home_addr, uint64_t now,
 				     struct mipha_dk_out *out);
+
+/*
+ * The AAA server ended a session (RFC 5176 Disconnect-Request): the MN of
+ * nai (n bytes; n 0: of home_addr) loses its binding, its SAs and every key,
+ * with no key continuation, and is forgotten: its next registration is an
+ * initial one through AAA. With both nai and home_addr, both must name it.
+ * APPLY with no reply, or DROP (DROP_UNKNOWN_MN) when there is no such MN.
+ */
+enum mipha_dk_action mipha_dk_disconnect(struct mipha_dk *dk, const char *nai, size_t n,
+					 uint32_t home_addr, struct mipha_dk_out *out);
 
 /* One due timer (a key continuation's end): true and out filled, false when none is due. */
 bool mipha_dk_timers(struct mipha_dk *dk, uint64_t now, struct mipha_dk_out *out);

@@ -171,6 +171,48 @@ Test(dkcfg, aaa_errors)
 	expect_error("", AAA_OK "rate = 3\n", 12, "[aaa] rate: unknown key");
 }
 
+/* Disconnect-Requests (RFC 5176): dae_listen and its companions. */
+Test(dkcfg, aaa_dae)
+{
+	cr_assert_eq(load("", AAA_OK), 0, "%s", err);
+	cr_assert_eq(cfg->aaa.dae_listen.port, 0, "off by default");
+	cr_assert_eq(cfg->aaa.dae_window, 300);
+	mipha_config_free(cfg);
+	cfg = NULL;
+	cr_assert_eq(load("", AAA_OK "dae_listen = 127.0.0.1:3799\n"
+			  "dae_clients = 127.0.0.1, 192.0.2.7,10.9.9.9\n"
+			  "dae_window = 60\n"), 0, "%s", err);
+	cr_assert_eq(cfg->aaa.dae_listen.addr, ip("127.0.0.1"));
+	cr_assert_eq(cfg->aaa.dae_listen.port, 3799);
+	cr_assert_eq(cfg->aaa.n_dae_clients, 3);
+	cr_assert_eq(cfg->aaa.dae_clients[0], ip("127.0.0.1"));
+	cr_assert_eq(cfg->aaa.dae_clients[1], ip("192.0.2.7"));
+	cr_assert_eq(cfg->aaa.dae_clients[2], ip("10.9.9.9"));
+	cr_assert_eq(cfg->aaa.dae_window, 60);
+	cr_assert_str_eq(cfg->aaa.dae_secret_file, "", "secret_file is used");
+
+	expect_error("", AAA_OK "dae_clients = 127.0.0.1\n", 12,
+		     "[aaa] dae_clients: without dae_listen");
+	expect_error("", AAA_OK "dae_listen = tls://127.0.0.1:3799\n", 12,
+		     "[aaa] dae_listen: Disconnect-Requests come over UDP: no tls://");
+	expect_error("", AAA_OK "dae_listen = 127.0.0.1\n", 12,
+		     "[aaa] dae_listen: '127.0.0.1' is not [tls://]ADDRESS:PORT (numeric IPv4, "
+		     "port 1-65535)");
+	expect_error("", AAA_OK "dae_listen = 127.0.0.1:3799\ndae_clients = 127.0.0.1, nas\n", 13,
+		     "[aaa] dae_clients: '127.0.0.1, nas' is not a list of 1-8 numeric IPv4 "
+		     "addresses");
+	expect_error("", AAA_OK "dae_listen = 127.0.0.1:3799\ndae_clients = 1.1.1.1,1.1.1.2,"
+		     "1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,1.1.1.8,1.1.1.9\n", 13,
+		     "[aaa] dae_clients: '1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,"
+		     "1.1.1.8,1.1.1.9' is not a list of 1-8 numeric IPv4 addresses");
+	expect_error("", AAA_OK "dae_listen = 127.0.0.1:3799\ndae_window = 0\n", 13,
+		     "[aaa] dae_window: '0' is out of range 1..3600");
+	expect_error("", AAA_OK "dae_listen = 127.0.0.1:3799\n"
+		     "dae_secret_file = /nonexistent/dae.secret\n", 13,
+		     "[aaa] dae_secret_file: cannot read '/nonexistent/dae.secret': No such file "
+		     "or directory");
+}
+
 /* RADIUS over TLS (RFC 6614): tls:// servers, their CA, and the keys' pairing. */
 Test(dkcfg, aaa_tls)
 {
