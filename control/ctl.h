@@ -215,6 +215,29 @@ void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *ou
 /* Calls fn with each dk_* counter and gauge (telemetry: plain loads, one writer). */
 typedef void (*mipha_ctl_stat_fn)(void *arg, const char *name, uint64_t v);
 void mipha_ctl_dynkey_visit(const struct mipha_ctl *c, mipha_ctl_stat_fn fn, void *arg);
+/*
+ * Ends the dynamic-key session of nai (n bytes; n 0: of home, network order;
+ * with both, both must name it): binding, SAs and keys, no key continuation.
+ * The home address it had, or 0 when there is no such session.
+ */
+uint32_t mipha_ctl_dynkey_disconnect(struct mipha_ctl *c, const char *nai, size_t n,
+				     uint32_t home);
+
+/*
+ * RFC 5176 Disconnect-Requests ([aaa] dae_listen), in ctl_dae.c; driven by
+ * ctl_dynkey.c. create: NULL with *error 0 when not configured, NULL with
+ * -errno (printed) when the socket or secret cannot be had. poll reads the
+ * socket when ready (the idle wait saw it readable) or every 10 ms.
+ */
+struct mipha_ctl_dae;
+struct mipha_config;
+struct mipha_ctl_dae *mipha_ctl_dae_create(const struct mipha_config *cfg, int *error);
+void mipha_ctl_dae_destroy(struct mipha_ctl_dae *d);
+int mipha_ctl_dae_fd(const struct mipha_ctl_dae *d);
+unsigned int mipha_ctl_dae_poll(struct mipha_ctl *c, struct mipha_ctl_dae *d, bool ready,
+				uint64_t now_ms);
+/* dae_* counters (and dae_invalid_<reason>), 0 when d is NULL. */
+void mipha_ctl_dae_visit(const struct mipha_ctl_dae *d, mipha_ctl_stat_fn fn, void *arg);
 /* /mipha/aaa: the AAA servers' addresses, state and TLS status (control lcore). */
 int mipha_ctl_dynkey_tel_aaa(struct mipha_ctl *c, const char *params, struct rte_tel_data *d);
 

@@ -37,6 +37,8 @@ struct mipha_ctl_dynkey {
 	struct mipha_dk_assign *assign;
 	unsigned int n_assign;
 	/* Each server's state as last printed (servers_watch). */
+	struct mipha_ctl_dae *dae;	/* [aaa] dae_listen, or NULL */
+	bool dae_ready;			/* the idle wait saw its socket readable */
 	uint8_t dead[AAA_MAX_SERVERS];
 	uint64_t refused[AAA_MAX_SERVERS];	/* each server's refusals at its last change */
 	uint64_t next_watch_ms;
@@ -466,6 +468,8 @@ unsigned int mipha_ctl_dynkey_poll(struct mipha_ctl *c)
 		return 0;
 	ms = mono_ms();
 	work = aaa_client_poll(d->aaa, ms, on_result, c);
+	work += mipha_ctl_dae_poll(c, d->dae, d->dae_ready, ms);
+	d->dae_ready = false;
 	servers_watch(c, ms);
 	now = ha_now(c);
 	while (work < 256 && mipha_dk_timers(d->dk, now, &out)) {
@@ -491,7 +495,33 @@ int mipha_ctl_dynkey_idle_wait(struct mipha_ctl *c, uint32_t timeout_us, int fd,
 		else if (deadline - now < timeout_us / 1000 + 1)
 			timeout_us = (uint32_t)(deadline - now) * 1000;
 	}
-	return aaa_client_wait_also(d->aaa, timeout_us, fd, fd_ready);
+	{
+		int fds[2] = { fd, mipha_ctl_dae_fd(d->dae) };
+		bool ready[2] = { false, false };
+		int r = aaa_client_wait_also(d->aaa, timeout_us, fds, 2, ready);
+
+		if (fd_ready != NULL)
+			*fd_ready = ready[0];
+		d->dae_ready = ready[1];
+		return r;
+	}
+}
+
+uint32_t mipha_ctl_dynkey_disconnect(struct mipha_ctl *c, const char *nai, size_t n,
+				     uint32_t home)
+{
+	struct mipha_dk_out out;
+	uint32_t ended;
+
+	if (c->dynkey == NULL)
+		return 0;
+	if (mipha_dk_disconnect(c->dynkey->dk, nai, n, home, &out) != MIPHA_DK_APPLY) {
+		mipha_dk_out_wipe(&out);
+		return 0;
+	}
+	ended = out.inst.home_addr;
+	apply(c, NULL, &out);
+	return ended;
 }
 
 void mipha_ctl_dynkey_stats(const struct mipha_ctl *c, struct mipha_dk_stats *out)
@@ -569,6 +599,7 @@ void mipha_ctl_dynkey_visit(const struct mipha_ctl *c, mipha_ctl_stat_fn fn, voi
 		fn(arg, mipha_dk_gauge_name(i), st.gauge[i]);
 	if (c->dynkey != NULL && c->dynkey->aaa != NULL)
 		aaa_visit(c->dynkey->aaa, fn, arg);
+	mipha_ctl_dae_visit(c->dynkey != NULL ? c->dynkey->dae : NULL, fn, arg);
 }
 
 /* ---- set-up ---- */
@@ -662,6 +693,13 @@ int mipha_ctl_dynkey_init(struct mipha_ctl *c)
 		free(d);
 		return error != 0 ? error : -EINVAL;
 	}
+	d->dae = mipha_ctl_dae_create(cfg, &error);
+	if (d->dae == NULL && error != 0) {
+		mipha_dk_destroy(d->dk);
+		aaa_client_destroy(d->aaa);
+		free(d);
+		return error;
+	}
 	c->dynkey = d;
 	return 0;
 }
@@ -672,6 +710,7 @@ void mipha_ctl_dynkey_fini(struct mipha_ctl *c)
 
 	if (d == NULL)
 		return;
+	mipha_ctl_dae_destroy(d->dae);
 	aaa_client_destroy(d->aaa);
 	mipha_dk_destroy(d->dk);	/* releases the pending messages' mbufs */
 	free(d);

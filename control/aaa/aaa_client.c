@@ -1180,30 +1180,39 @@ int aaa_client_wait_fd(const struct aaa_client *c)
 	return c->epfd;
 }
 
-int aaa_client_wait_also(struct aaa_client *c, uint32_t timeout_us, int fd, bool *fd_ready)
+int aaa_client_wait_also(struct aaa_client *c, uint32_t timeout_us, const int *fds, unsigned n,
+			 bool *ready)
 {
-	struct pollfd p[2] = { { .fd = c->epfd, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
+	struct pollfd p[1 + AAA_WAIT_FDS] = { { .fd = c->epfd, .events = POLLIN } };
 	struct timespec ts = {
 		.tv_sec = timeout_us / 1000000,
 		.tv_nsec = (long)(timeout_us % 1000000) * 1000,
 	};
-	int n = ppoll(p, fd >= 0 ? 2 : 1, &ts, NULL);
+	int r;
 
-	if (fd_ready != NULL)
-		*fd_ready = n > 0 && fd >= 0 && (p[1].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
-	if (n < 0) {
+	if (n > AAA_WAIT_FDS)
+		n = AAA_WAIT_FDS;
+	for (unsigned i = 0; i < n; i++) {
+		p[1 + i].fd = fds[i];	/* negative: ppoll skips it */
+		p[1 + i].events = POLLIN;
+	}
+	r = ppoll(p, 1 + n, &ts, NULL);
+	for (unsigned i = 0; ready != NULL && i < n; i++)
+		ready[i] = r > 0 && fds[i] >= 0 &&
+			   (p[1 + i].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+	if (r < 0) {
 		/* Interrupted or failed: the next poll looks for itself. */
 		c->rx_state = RX_UNKNOWN;
 		return errno == EINTR ? 0 : -errno;
 	}
-	n = (p[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
-	c->rx_state = n ? RX_READY : RX_EMPTY;
-	return n;
+	r = (p[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+	c->rx_state = r ? RX_READY : RX_EMPTY;
+	return r;
 }
 
 int aaa_client_wait(struct aaa_client *c, uint32_t timeout_us)
 {
-	return aaa_client_wait_also(c, timeout_us, -1, NULL);
+	return aaa_client_wait_also(c, timeout_us, NULL, 0, NULL);
 }
 
 unsigned aaa_client_fds(const struct aaa_client *c, int *fds, unsigned max)

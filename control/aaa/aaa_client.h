@@ -204,11 +204,14 @@ unsigned aaa_client_fds(const struct aaa_client *c, int *fds, unsigned max);
 int aaa_client_wait(struct aaa_client *c, uint32_t timeout_us);
 int aaa_client_wait_fd(const struct aaa_client *c);
 /*
- * aaa_client_wait that also ends when fd (the caller's, e.g. an eventfd;
- * -1: none) is readable; *fd_ready tells (may be NULL). The return value is
- * about the client's sockets only.
+ * aaa_client_wait that also ends when one of the caller's n fds (an
+ * eventfd, a socket; -1 entries are skipped; n <= AAA_WAIT_FDS) is readable;
+ * ready[i] tells which (ready may be NULL). The return value is about the
+ * client's sockets only.
  */
-int aaa_client_wait_also(struct aaa_client *c, uint32_t timeout_us, int fd, bool *fd_ready);
+#define AAA_WAIT_FDS 4
+int aaa_client_wait_also(struct aaa_client *c, uint32_t timeout_us, const int *fds, unsigned n,
+			 bool *ready);
 
 void aaa_client_counters(const struct aaa_client *c, struct aaa_client_counters *out);
 /* 0, or -EINVAL for an index out of range. */

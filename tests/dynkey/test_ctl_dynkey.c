@@ -41,6 +41,7 @@ static uint64_t t0;
 static int srv = -1;
 static char secret_path[64];
 static uint32_t kc;	/* [ha] key_continuation of the suite */
+static uint16_t dae_port;	/* [aaa] dae_listen's port, 0: none */
 
 /* The fake AAA server: a UDP socket on 127.0.0.1, any port. */
 static uint16_t server_open(void)
@@ -83,6 +84,11 @@ static void setup(void)
 	cfg.ha.dynamic_algorithms = 1u << MIP_ALG_HMAC_MD5;
 	cfg.ha.key_continuation = kc;
 	dp_ctl_aaa(&cfg, port, secret_path);
+	if (dae_port != 0) {
+		cfg.aaa.dae_listen.addr = htonl(INADDR_LOOPBACK);
+		cfg.aaa.dae_listen.port = dae_port;
+		cfg.aaa.dae_window = 300;
+	}
 	dp_ctl_init(&ctl, &cfg);
 	cr_assert_not_null(ctl.dynkey, "[aaa] configured: dynamic keys on");
 }
@@ -107,6 +113,37 @@ static void setup_kc(void)
 }
 
 TestSuite(ctl_dynkey_kc, .init = setup_kc, .fini = teardown, .timeout = 60);
+
+/* A free UDP port on loopback (bound, read, closed). */
+static uint16_t free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint16_t p;
+
+	cr_assert_geq(fd, 0);
+	p = 0;
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		socklen_t alen = sizeof(a);
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+		p = ntohs(a.sin_port);
+	}
+	close(fd);
+	return p;
+}
+
+/* Key continuation offered, and Disconnect-Requests taken on a loopback port. */
+static void setup_dae(void)
+{
+	kc = 300;
+	dae_port = free_port();
+	setup();
+}
+
+TestSuite(ctl_dynkey_dae, .init = setup_dae, .fini = teardown, .timeout = 60);
 
 static unsigned int worker_takes(struct rte_mbuf *m)
 {
@@ -287,6 +324,8 @@ static void see_stat(void *arg, const char *name, uint64_t v)
 			seen_aaa_replies = v;
 		return;
 	}
+	if (strncmp(name, "dae_", 4) == 0)
+		return;	/* Disconnect-Requests: the ctl_dynkey_dae suite */
 	seen_names++;
 	if (strcmp(name, "dk_replies_131") == 0)
 		seen_131 = v;
@@ -547,4 +586,193 @@ Test(ctl_dynkey, rekey_copy_gets_the_same_reply_through_the_duplicate_cache)
 		cr_assert_eq(st.cnt[MIPHA_DK_CNT_DUPLICATES], 1);
 	}
 	cr_assert_eq(ctl.cnt[MIPHA_CTL_CNT_REPLY_DUPLICATE], 1);
+}
+
+/* ---- RFC 5176 Disconnect-Requests (ctl_dae.c) ---- */
+
+static uint64_t dae_stat_v;
+static const char *dae_stat_name;
+
+static void find_stat(void *arg, const char *name, uint64_t v)
+{
+	(void)arg;
+	if (strcmp(name, dae_stat_name) == 0)
+		dae_stat_v = v;
+}
+
+static uint64_t ctl_stat(const char *name)
+{
+	dae_stat_name = name;
+	dae_stat_v = UINT64_MAX;
+	mipha_ctl_dynkey_visit(&ctl, find_stat, NULL);
+	cr_assert_neq(dae_stat_v, UINT64_MAX, "no counter %s", name);
+	return dae_stat_v;
+}
+
+/* A DAC's socket on addr (host order). */
+static int dac_open(uint32_t addr)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	cr_assert_geq(fd, 0);
+	a.sin_addr.s_addr = htonl(addr);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/*
+ * Sends rb to dae_listen and polls control until an answer arrives (its
+ * length) or wait_ms pass (0).
+ */
+static size_t dae_exchange(int fd, const struct rbuild *rb, uint8_t *ans, size_t cap, int wait_ms)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(dae_port);
+	cr_assert_eq(sendto(fd, rb->b, rb->len, 0, (struct sockaddr *)&to, sizeof(to)),
+		     (ssize_t)rb->len);
+	for (int i = 0; i < wait_ms / 5; i++) {
+		ssize_t n;
+
+		mipha_ctl_poll(&ctl);
+		n = recv(fd, ans, cap, MSG_DONTWAIT);
+		if (n > 0)
+			return (size_t)n;
+		usleep(5000);
+	}
+	return 0;
+}
+
+/* A signed Disconnect-Request: User-Name (when user), Framed-IP (when fip), NAS-Identifier (when nas), now. */
+static void dm_build(struct rbuild *rb, uint8_t id, const char *user, uint32_t fip, const char *nas,
+		     bool extra)
+{
+	const struct aaa_secret s = test_secret();
+	uint32_t t = (uint32_t)time(NULL);
+	uint8_t ts[4] = { t >> 24, t >> 16, t >> 8, t };
+
+	rb_init(rb, AAA_CODE_DISCONNECT_REQUEST, id);
+	rb_ma(rb);
+	if (user != NULL)
+		rb_attr(rb, AAA_ATTR_USER_NAME, user, strlen(user));
+	if (fip != 0)
+		rb_attr(rb, AAA_ATTR_FRAMED_IP_ADDRESS, &fip, 4);
+	if (nas != NULL)
+		rb_attr(rb, AAA_ATTR_NAS_IDENTIFIER, nas, strlen(nas));
+	if (extra)
+		rb_attr(rb, 44, "acct-1", 6);	/* Acct-Session-Id: not taken */
+	rb_attr(rb, AAA_ATTR_EVENT_TIMESTAMP, ts, 4);
+	rb_attr(rb, AAA_ATTR_PROXY_STATE, "ps", 2);
+	cr_assert_eq(aaa_dae_sign_request(rb->b, rb->len, &s), 0);
+}
+
+/* The answer's code after checking it is signed for rb; its Error-Cause in *cause. */
+static uint8_t dae_answer(const struct rbuild *rb, const uint8_t *ans, size_t n, uint32_t *cause)
+{
+	const struct aaa_secret s = test_secret();
+	size_t off = AAA_RADIUS_HDR_LEN;
+	struct aaa_attr a;
+
+	cr_assert_gt(n, 0, "no answer");
+	cr_assert_eq(aaa_radius_verify_reply(ans, n, rb->b + 4, &s), AAA_REASON_OK);
+	cr_assert_eq(ans[1], rb->b[1]);
+	*cause = 0;
+	while (aaa_radius_next_attr(ans, n, &off, &a) > 0)
+		if (a.type == AAA_ATTR_ERROR_CAUSE)
+			*cause = (uint32_t)a.val[2] << 8 | a.val[3];
+	return ans[0];
+}
+
+Test(ctl_dynkey_dae, disconnect_ends_the_session_without_key_continuation)
+{
+	uint32_t spi1 = (uint32_t)dp_vec_u64("inputs", "spi1");
+	uint32_t spi2 = (uint32_t)dp_vec_u64("inputs", "spi2");
+	const char *nai = dp_vec_str("inputs", "nai");
+	struct mipha_dk_stats st;
+	uint8_t ans[512], again[512];
+	char user[300];
+	struct rbuild rb;
+	struct rte_mbuf *m;
+	struct mip_msg r;
+	uint32_t cause;
+	size_t n;
+	int fd = dac_open(INADDR_LOOPBACK);
+
+	initial_rrq();
+	server_accepts();
+	reply_of_ctl(&m, &r);
+	cr_assert_eq(r.code, MIP_CODE_ACCEPTED);
+	cr_assert(r.present & MIP_HAS_KEY_CONTINUATION, "continuation offered");
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(dp_ctl_sent(DP_PORT_HOME));	/* the gratuitous ARP */
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home));
+
+	/* Not ours: NAS-Identifier of another HA (403); no session named (402); Acct-Session-Id (401). */
+	dm_build(&rb, 1, nai, 0, "ha2", false);
+	cr_assert_eq(dae_answer(&rb, ans, dae_exchange(fd, &rb, ans, sizeof(ans), 2000), &cause),
+		     AAA_CODE_DISCONNECT_NAK);
+	cr_assert_eq(cause, AAA_ERR_NAS_MISMATCH);
+	dm_build(&rb, 2, NULL, 0, "ha1", false);
+	cr_assert_eq(dae_answer(&rb, ans, dae_exchange(fd, &rb, ans, sizeof(ans), 2000), &cause),
+		     AAA_CODE_DISCONNECT_NAK);
+	cr_assert_eq(cause, AAA_ERR_MISSING_ATTRIBUTE);
+	dm_build(&rb, 3, nai, 0, NULL, true);
+	cr_assert_eq(dae_answer(&rb, ans, dae_exchange(fd, &rb, ans, sizeof(ans), 2000), &cause),
+		     AAA_CODE_DISCONNECT_NAK);
+	cr_assert_eq(cause, AAA_ERR_UNSUPPORTED_ATTRIBUTE);
+	/* The right NAI with another MN's home address: not that session (503). */
+	dm_build(&rb, 4, nai, home ^ htonl(1), NULL, false);
+	cr_assert_eq(dae_answer(&rb, ans, dae_exchange(fd, &rb, ans, sizeof(ans), 2000), &cause),
+		     AAA_CODE_DISCONNECT_NAK);
+	cr_assert_eq(cause, AAA_ERR_SESSION_NOT_FOUND);
+	cr_assert_not_null(mipha_binding_lookup(dp.bt, home), "nothing ended by the NAKs");
+	cr_assert_not_null(mipha_sa_lookup(dp.st, home, spi2));
+
+	/* "DOMAIN\NAI", as the HA's Access-Request named it with a DOMAIN; and its home address. */
+	snprintf(user, sizeof(user), "EXAMPLE\\%s", nai);
+	dm_build(&rb, 5, user, home, "ha1", false);
+	n = dae_exchange(fd, &rb, ans, sizeof(ans), 2000);
+	cr_assert_eq(dae_answer(&rb, ans, n, &cause), AAA_CODE_DISCONNECT_ACK);
+	cr_assert_eq(cause, 0);
+	cr_assert_null(mipha_binding_lookup(dp.bt, home), "binding removed");
+	cr_assert_null(mipha_sa_lookup(dp.st, home, spi1), "no Skey_next kept under SPI1");
+	cr_assert_null(mipha_sa_lookup(dp.st, home, spi2));
+	mipha_ctl_dynkey_stats(&ctl, &st);
+	cr_assert_eq(st.cnt[MIPHA_DK_CNT_DISCONNECTS], 1);
+	cr_assert_eq(st.cnt[MIPHA_DK_CNT_CONTINUATIONS_KEPT], 0);
+	cr_assert_eq(st.gauge[MIPHA_DK_GAUGE_MNS], 0, "the MN record is forgotten");
+	cr_assert_eq(ctl_stat("dae_disconnects"), 1);
+
+	/* A retransmission gets the same answer, and nothing more happens. */
+	cr_assert_eq(dae_exchange(fd, &rb, again, sizeof(again), 2000), n);
+	cr_assert_arr_eq(again, ans, n);
+	cr_assert_eq(ctl_stat("dae_duplicates"), 1);
+	cr_assert_eq(ctl_stat("dae_disconnects"), 1);
+	/* A new request for the same session: gone (503). */
+	dm_build(&rb, 6, nai, 0, NULL, false);
+	cr_assert_eq(dae_answer(&rb, ans, dae_exchange(fd, &rb, ans, sizeof(ans), 2000), &cause),
+		     AAA_CODE_DISCONNECT_NAK);
+	cr_assert_eq(cause, AAA_ERR_SESSION_NOT_FOUND);
+	cr_assert_eq(ctl_stat("dae_nak_session_not_found"), 2);
+	cr_assert_eq(ctl_stat("dae_nak_nas_mismatch"), 1);
+	cr_assert_eq(ctl_stat("dae_nak_missing_attribute"), 1);
+	cr_assert_eq(ctl_stat("dae_nak_unsupported_attribute"), 1);
+	cr_assert_eq(ctl_stat("dae_requests"), 7);
+	close(fd);
+}
+
+/* Only the AAA servers' addresses (no dae_clients) may ask; others get no answer. */
+Test(ctl_dynkey_dae, stranger_gets_no_answer)
+{
+	uint8_t ans[512];
+	struct rbuild rb;
+	int fd = dac_open(0x7f000002);	/* 127.0.0.2 */
+
+	dm_build(&rb, 1, dp_vec_str("inputs", "nai"), 0, NULL, false);
+	cr_assert_eq(dae_exchange(fd, &rb, ans, sizeof(ans), 200), 0);
+	cr_assert_eq(ctl_stat("dae_invalid_unknown_client"), 1);
+	cr_assert_eq(ctl_stat("dae_requests"), 1);
+	close(fd);
 }

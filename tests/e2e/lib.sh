@@ -335,6 +335,8 @@ secret_file = $E2E_SECRET_FILE
 timeout_ms = $((500 * E2E_TIME_SCALE))
 retries = 1
 EOF
+	# More [aaa] keys from the scenario (one per line), e.g. dae_listen.
+	[ -z "${E2E_AAA_EXTRA:-}" ] || printf '%s\n' "$E2E_AAA_EXTRA"
 }
 E2E_POOL_FIRST=10.1.0.20
 E2E_POOL_LAST=10.1.0.250

@@ -119,6 +119,18 @@ def main():
            f"mipha: {arp}:4: [port.net0]: gateway 192.0.2.254 did not answer ARP within "
            "3000 ms (set gateway_mac)")
 
+    # [aaa] dae_listen on a UDP port another process holds.
+    import socket
+    held = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    held.bind(("127.0.0.1", 0))
+    port = held.getsockname()[1]
+    secret = write("radius.secret", "s3cret\n")
+    dae = write("dae.ini", GOOD + f"[aaa]\nserver = 127.0.0.1:18812\nsecret_file = {secret}\n"
+                f"dae_listen = 127.0.0.1:{port}\n")
+    expect("dae_listen port in use", eal() + ["--", "--config", dae], 1,
+           f"mipha: [aaa] dae_listen 127.0.0.1:{port}: cannot listen: Address already in use")
+    held.close()
+
     # A good start, then SIGINT: exit 0 with the final counters.
     p = subprocess.Popen([MIPHA] + eal() + ["--", "--config", good], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
