@@ -292,6 +292,19 @@ enum mipha_dk_action mipha_dk_expire(struct mipha_dk *dk, uint32_t home_addr, ui
 	return dk_apply(out);
 }
 
+/* The MN's SAs go (out's table op), it is counted under why and forgotten. */
+static void forget(struct mipha_dk *dk, struct dk_mn *mn, enum mipha_dk_counter why,
+		   struct mipha_dk_out *out)
+{
+	out->sa_op = MIPHA_DK_OP_REMOVE;
+	out->inst.home_addr = mn->home;
+	out->inst.spi1 = mn->spi1;
+	out->inst.spi2 = mn->spi2;
+	out->inst.cookie = mn->id;
+	dk_count(dk, why);
+	dk_mn_free(dk, mn);
+}
+
 enum mipha_dk_action mipha_dk_disconnect(struct mipha_dk *dk, const char *nai, size_t n,
 					 uint32_t home_addr, struct mipha_dk_out *out)
 {
@@ -306,13 +319,7 @@ enum mipha_dk_action mipha_dk_disconnect(struct mipha_dk *dk, const char *nai, s
 	/* A continuing MN has no binding left, only its SA under Skey_next. */
 	if (!mn->continuing)
 		out->binding_op = MIPHA_DK_OP_REMOVE;
-	out->sa_op = MIPHA_DK_OP_REMOVE;
-	out->inst.home_addr = mn->home;
-	out->inst.spi1 = mn->spi1;
-	out->inst.spi2 = mn->spi2;
-	out->inst.cookie = mn->id;
-	dk_count(dk, MIPHA_DK_CNT_DISCONNECTS);
-	dk_mn_free(dk, mn);
+	forget(dk, mn, MIPHA_DK_CNT_DISCONNECTS, out);
 	return dk_apply(out);
 }
 
@@ -325,13 +332,7 @@ bool mipha_dk_timers(struct mipha_dk *dk, uint64_t now, struct mipha_dk_out *out
 	if (t == NULL || mip_ntp_sec_cmp(t->when, dk_now_sec(now)) > 0)
 		return false;
 	mn = container_of(t, struct dk_mn, timer);
-	out->sa_op = MIPHA_DK_OP_REMOVE;
-	out->inst.home_addr = mn->home;
-	out->inst.spi1 = mn->spi1;
-	out->inst.spi2 = mn->spi2;
-	out->inst.cookie = mn->id;
-	dk_count(dk, MIPHA_DK_CNT_CONTINUATIONS_ENDED);
-	dk_mn_free(dk, mn);
+	forget(dk, mn, MIPHA_DK_CNT_CONTINUATIONS_ENDED, out);
 	dk_apply(out);
 	return true;
 }
