@@ -190,6 +190,8 @@ Test(dkcfg, aaa_dae)
 	cr_assert_eq(cfg->aaa.dae_clients[2], ip("10.9.9.9"));
 	cr_assert_eq(cfg->aaa.dae_window, 60);
 	cr_assert_str_eq(cfg->aaa.dae_secret_file, "", "secret_file is used");
+	mipha_config_free(cfg);
+	cfg = NULL;
 
 	expect_error("", AAA_OK "dae_clients = 127.0.0.1\n", 12,
 		     "[aaa] dae_clients: without dae_listen");
