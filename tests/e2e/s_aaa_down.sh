@@ -36,14 +36,14 @@ cnt_eq "no retransmission to a refusing server" aaa_retransmissions 0
 eq "still forwarding for the bound MN" "$(cn_ping "$home" 3)" 3
 say "its retries are refused too: after 3 in a row the server is marked dead"
 check "server 1 marked dead" cnt_wait aaa_server0_marked_dead 1 15
-check "and mipha says why" grep -q "^mipha: AAA server 1 127.0.0.1:$E2E_RADIUS_PORT (udp): dead (refused: ICMP port unreachable, nothing listens there; 3 requests in a row failed)" "$E2E_WORK/mipha.log"
+check "and mipha says why" wait_for 3 grep -q "^mipha: AAA server 1 127.0.0.1:$E2E_RADIUS_PORT (udp): dead (refused: ICMP port unreachable, nothing listens there; 3 requests in a row failed)" "$E2E_WORK/mipha.log"
 
 say "FreeRADIUS back"
 e2e_radius_start 1 "$E2E_RADIUS_PORT"
 mn_registered b 20
 eq "the new MN's binding" "$(binding "$(ev home_address)" state)" bound
 cnt_eq "server 1 recovered by a probe" aaa_server0_recovered 1
-check "and mipha says so" grep -q "^mipha: AAA server 1 127.0.0.1:$E2E_RADIUS_PORT (udp): alive again" "$E2E_WORK/mipha.log"
+check "and mipha says so" wait_for 3 grep -q "^mipha: AAA server 1 127.0.0.1:$E2E_RADIUS_PORT (udp): alive again" "$E2E_WORK/mipha.log"
 eq "bindings" "$(binding_count)" 2
 mn_stop a
 eq "mipmn a exits 0" "$MN_RC" 0
