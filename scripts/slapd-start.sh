@@ -11,7 +11,8 @@
 # account that may read sambaNTPassword; kept across restarts so a running
 # FreeRADIUS keeps working), log/slapd.log and run/.
 # Users: config/openldap/users (unless --no-test-users) and each --users F
-# ("NAI<TAB>password" lines): the NT hash is computed here, only it is stored.
+# ("NAI<TAB>password" lines; "!NAI<TAB>password" for a disabled account,
+# sambaAcctFlags D): the NT hash is computed here, only it is stored.
 # --ldif F adds entries as they are (a deployment's precomputed hashes).
 # Listens on ldap://ADDR:PORT/ (default 127.0.0.1). --watch PID stops slapd
 # when process PID ends. Prints slapd's pid once the service account can
@@ -103,6 +104,9 @@ user_entries() {
 		case $line in *"$tab"*) ;; *) echo "$0: $1: no TAB in a user line" >&2; return 1 ;; esac
 		nai=${line%%"$tab"*}
 		pw=${line#*"$tab"}
+		# "!NAI": a disabled account (sambaAcctFlags D: FreeRADIUS's mschap refuses it).
+		flags='[U          ]'
+		case $nai in '!'*) nai=${nai#!}; flags='[DU         ]' ;; esac
 		# The NAI becomes a DN and a filter value: only what needs no escaping.
 		case $nai in
 		''|*[!A-Za-z0-9._@-]*) echo "$0: $1: NAI '$nai' has characters other than A-Z a-z 0-9 . _ @ -" >&2; return 1 ;;
@@ -113,7 +117,7 @@ user_entries() {
 		printf 'dn: uid=%s,ou=users,%s\n' "$nai" "$suffix"
 		printf 'objectClass: account\nobjectClass: sambaSamAccount\n'
 		printf 'uid: %s\nsambaSID: S-1-5-21-1-2-3-%d\n' "$nai" $((1000 + n))
-		printf 'sambaAcctFlags: [U          ]\nsambaNTPassword: %s\n\n' "$hash"
+		printf 'sambaAcctFlags: %s\nsambaNTPassword: %s\n\n' "$flags" "$hash"
 	done <"$1"
 	unset pw hash line
 }

@@ -18,6 +18,8 @@
 #include "aaa_test.h"
 #include "mip_dynkey.h"
 
+/* In the directory with sambaAcctFlags D (a "!NAI" users line), rand_pass as its password. */
+#define DISABLED_USER "disabled-ldap@example.net"
 /* config/openldap/users: the test user every slapd-start.sh loads. */
 #define LDAP_USER "mnuser-ldap@example.net"
 #define LDAP_PASS "ldapClientPass"
@@ -114,14 +116,15 @@ static void remove_inst(struct inst *in, const char *stop_script)
 static void write_rand_user(void)
 {
 	uint8_t r[12];
-	char hex[25], line[160];
+	char hex[25], line[256];
 
 	cr_assert_eq(getrandom(r, sizeof(r), 0), (ssize_t)sizeof(r));
 	mip_hex_encode(r, 4, hex);
 	snprintf(rand_user, sizeof(rand_user), "r%.8s@example.net", hex);
 	mip_hex_encode(r + 4, 8, hex);
 	snprintf(rand_pass, sizeof(rand_pass), "%s-\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80 x", hex);
-	snprintf(line, sizeof(line), "# written by test_aaa_ldap\n%s\t%s\n", rand_user, rand_pass);
+	snprintf(line, sizeof(line), "# written by test_aaa_ldap\n%s\t%s\n!" DISABLED_USER "\t%s\n",
+		 rand_user, rand_pass, rand_pass);
 	write_temp(users_path, line);
 	mip_wipe(line, sizeof(line));
 	mip_wipe(r, sizeof(r));
@@ -287,6 +290,13 @@ Test(ldap, wrong_password_rejected)
 {
 	check_reject(fr.port, LDAP_USER, "notLdapClientPass", 2000);
 	check_reject(fr.port, rand_user, LDAP_PASS, 2000);
+}
+
+/* A disabled account (sambaAcctFlags D) is refused with its right password. */
+Test(ldap, disabled_account_rejected)
+{
+	check_accept(fr.port, rand_user, rand_pass, "");
+	check_reject(fr.port, DISABLED_USER, rand_pass, 2000);
 }
 
 Test(ldap, absent_user_rejected)
