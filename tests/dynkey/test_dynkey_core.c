@@ -1118,6 +1118,67 @@ Test(core, expiry_keeps_skey_next_until_retention_ends)
 	mipha_dk_destroy(dk);
 }
 
+/* RFC 5176: a bound MN and a continuing one end with every key wiped; misses change nothing. */
+Test(core, disconnect_bound_and_continuing)
+{
+	struct mipha_dk_cfg cfg;
+	struct mipha_dk *dk;
+	struct mipha_dk_out out;
+	struct mipha_dk_mn_view v;
+	struct dk_init_spec s;
+	struct dk_rrq q;
+	uint32_t h1, h2;
+
+	cfg_base(&cfg);
+	cfg.key_continuation = 120;
+	dk = mk(&cfg);
+	dk_hook_on();
+	dk_init_defaults(&s, "one@example.net", T0 + 1);
+	reg_ok(dk, &s, T0, &out, &q);
+	h1 = out.inst.home_addr;
+	dk_init_defaults(&s, "two@example.net", T0 + 2);
+	s.lifetime = 60;
+	reg_ok(dk, &s, T0, &out, &q);
+	h2 = out.inst.home_addr;
+	cr_assert_eq(mipha_dk_expire(dk, h2, dk_at(T0, 60), &out), MIPHA_DK_APPLY);
+	cr_assert(mipha_dk_mn_view(dk, "two@example.net", &v) && v.continuing);
+
+	/* Misses: no such NAI, no such home, the NAI with another MN's home. */
+	cr_assert_eq(mipha_dk_disconnect(dk, "three@example.net", 17, 0, &out), MIPHA_DK_DROP);
+	cr_assert_eq(out.why, MIPHA_DK_CNT_DROP_UNKNOWN_MN);
+	cr_assert_eq(mipha_dk_disconnect(dk, NULL, 0, ip("10.9.9.9"), &out), MIPHA_DK_DROP);
+	cr_assert_eq(mipha_dk_disconnect(dk, "one@example.net", 15, h2, &out), MIPHA_DK_DROP);
+	cr_assert_eq(dk_cnt(dk, MIPHA_DK_CNT_DISCONNECTS), 0);
+	cr_assert_eq(dk_gauge(dk, MIPHA_DK_GAUGE_MNS), 2);
+
+	/* The bound one, by home address alone: binding and SAs go, no continuation. */
+	cr_assert_eq(mipha_dk_disconnect(dk, NULL, 0, h1, &out), MIPHA_DK_APPLY);
+	cr_assert_eq(out.binding_op, MIPHA_DK_OP_REMOVE);
+	cr_assert_eq(out.sa_op, MIPHA_DK_OP_REMOVE);
+	cr_assert_eq(out.inst.home_addr, h1);
+	cr_assert_eq(out.inst.spi1, 4097);
+	cr_assert_neq(out.inst.spi2, 0);
+	cr_assert_eq(out.rrp_len, 0);
+	cr_assert_not(mipha_dk_mn_view(dk, "one@example.net", &v));
+	cr_assert_eq(dk_cnt(dk, MIPHA_DK_CNT_CONTINUATIONS_KEPT), 1, "only two's, at its expiry");
+
+	/* The continuing one, by NAI and home: its SA under Skey_next goes; it has no binding. */
+	cr_assert_eq(mipha_dk_disconnect(dk, "two@example.net", 15, h2, &out), MIPHA_DK_APPLY);
+	cr_assert_eq(out.binding_op, MIPHA_DK_OP_NONE);
+	cr_assert_eq(out.sa_op, MIPHA_DK_OP_REMOVE);
+	cr_assert_eq(out.inst.home_addr, h2);
+	cr_assert_not(mipha_dk_mn_view(dk, "two@example.net", &v));
+	cr_assert_not(mipha_dk_timers(dk, dk_at(T0, 1000), &out), "its retention timer is gone");
+	cr_assert_eq(dk_cnt(dk, MIPHA_DK_CNT_DISCONNECTS), 2);
+	cr_assert_eq(dk_gauge(dk, MIPHA_DK_GAUGE_MNS), 0);
+	cr_assert_eq(dk_gauge(dk, MIPHA_DK_GAUGE_CONTINUATIONS), 0);
+	cr_assert_eq(dk_gauge(dk, MIPHA_DK_GAUGE_POOL_USED), 0);
+	cr_assert_eq(dk_frees, 2);
+	cr_assert_eq(dk_dirty_frees, 0, "every key wiped before its memory was freed");
+	dk_hook_off();
+	mipha_dk_destroy(dk);
+}
+
 Test(core, destroy_and_abort_wipe_records)
 {
 	struct mipha_dk *dk = mk_base();
