@@ -236,6 +236,9 @@ void mipha_ctl_dae_destroy(struct mipha_ctl_dae *d);
 int mipha_ctl_dae_fd(const struct mipha_ctl_dae *d);
 unsigned int mipha_ctl_dae_poll(struct mipha_ctl *c, struct mipha_ctl_dae *d, bool ready,
 				uint64_t now_ms);
+/* /mipha/aaa: dae_listen ("" when off), dae_clients, dae_window. */
+struct rte_tel_data;
+void mipha_ctl_dae_tel(const struct mipha_ctl_dae *d, struct rte_tel_data *t);
 /* dae_* counters (and dae_invalid_<reason>), 0 when d is NULL. */
 void mipha_ctl_dae_visit(const struct mipha_ctl_dae *d, mipha_ctl_stat_fn fn, void *arg);
 /* /mipha/aaa: the AAA servers' addresses, state and TLS status (control lcore). */

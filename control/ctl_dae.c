@@ -27,6 +27,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <rte_telemetry.h>
+
 #include "aaa_client.h"
 #include "config.h"
 #include "ctl.h"
@@ -76,6 +78,7 @@ struct dae_cached {
 
 struct mipha_ctl_dae {
 	int fd;
+	char listen[32];		/* "ADDR:PORT", for /mipha/aaa */
 	struct aaa_secret secret;
 	uint8_t *secret_buf;
 	uint32_t clients[MIPHA_CFG_MAX_DAE_CLIENTS];
@@ -135,6 +138,12 @@ struct mipha_ctl_dae *mipha_ctl_dae_create(const struct mipha_config *cfg, int *
 		if (!a->servers[i].tls && d->n_clients < MIPHA_CFG_MAX_DAE_CLIENTS)
 			d->clients[d->n_clients++] = a->servers[i].addr;
 	d->window = a->dae_window;
+	{
+		char addr[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &a->dae_listen.addr, addr, sizeof(addr));
+		snprintf(d->listen, sizeof(d->listen), "%s:%u", addr, a->dae_listen.port);
+	}
 	d->ha_addr = cfg->ha.address;
 	snprintf(d->nas_id, sizeof(d->nas_id), "%s", cfg->ha.name);
 	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -345,6 +354,25 @@ unsigned int mipha_ctl_dae_poll(struct mipha_ctl *c, struct mipha_ctl_dae *d, bo
 		dae_datagram(c, d, (size_t)n, &from);
 	}
 	return done;
+}
+
+void mipha_ctl_dae_tel(const struct mipha_ctl_dae *d, struct rte_tel_data *t)
+{
+	char clients[MIPHA_CFG_MAX_DAE_CLIENTS * (INET_ADDRSTRLEN + 1)] = "";
+
+	rte_tel_data_add_dict_string(t, "dae_listen", d != NULL ? d->listen : "");
+	if (d == NULL)
+		return;
+	for (unsigned int i = 0; i < d->n_clients; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &d->clients[i], a, sizeof(a));
+		if (i > 0)
+			strcat(clients, ",");
+		strcat(clients, a);
+	}
+	rte_tel_data_add_dict_string(t, "dae_clients", clients);
+	rte_tel_data_add_dict_u64(t, "dae_window", d->window);
 }
 
 void mipha_ctl_dae_visit(const struct mipha_ctl_dae *d, mipha_ctl_stat_fn fn, void *arg)

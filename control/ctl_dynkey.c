@@ -777,5 +777,6 @@ int mipha_ctl_dynkey_tel_aaa(struct mipha_ctl *c, const char *params, struct rte
 		rte_tel_data_add_dict_container(list, key, one, 0);
 	}
 	rte_tel_data_add_dict_container(d, "servers", list, 0);
+	mipha_ctl_dae_tel(c->dynkey->dae, d);
 	return 0;
 }

@@ -21,6 +21,9 @@ dm() {
 		"127.0.0.1:$DAE_PORT" "$kind" "$secret" 2>&1 || true
 }
 secret=$(cat "$E2E_SECRET_FILE")
+aaa=$(tele /mipha/aaa)
+eq "/mipha/aaa: where and from whom" "$(jq -r '.["/mipha/aaa"] | "\(.dae_listen) \(.dae_clients) \(.dae_window)"' <<<"$aaa")" \
+	"127.0.0.1:$DAE_PORT 127.0.0.1 300"
 
 # shellcheck disable=SC2046
 mn_start a $(mn_args) --care-of-if mn0 --lifetime 20 --reverse-tunnel \
