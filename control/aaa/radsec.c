@@ -130,8 +130,10 @@ static bool file_changed(const struct stat *st, const struct stat *now)
 
 /*
  * A certificate store for verifying servers: the CAs of ca_file and every
- * CRL of crl_file, checked for the server's certificate (X509_V_FLAG_CRL_CHECK:
- * its issuer's CRL must be there and current). NULL with why set.
+ * CRL of crl_file, checked for every certificate of the chain, the server's
+ * and its intermediate CAs' (X509_V_FLAG_CRL_CHECK_ALL: each issuer's CRL
+ * must be there and current; a revoked intermediate CA fails the handshake).
+ * NULL with why set.
  */
 static X509_STORE *store_build(const char *ca_file, const char *crl_file, char *why,
 			       size_t why_len)
@@ -173,7 +175,7 @@ static X509_STORE *store_build(const char *ca_file, const char *crl_file, char *
 		goto fail;
 	}
 	ERR_clear_error();
-	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
+	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 	return st;
 fail:
 	ERR_clear_error();

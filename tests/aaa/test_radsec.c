@@ -947,3 +947,68 @@ Test(radsec_stream, crl_file_reloaded_before_handshakes)
 	fake_join(&f);
 	wd_interval_ms = 0;
 }
+
+/* A new PKI in dir whose server and client certificates come from an intermediate CA. */
+static void make_pki_inter(char dir[64])
+{
+	char cmd[1024];
+
+	snprintf(dir, 64, "/tmp/aaa-pki-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s %s --intermediate", aaa_test_script("radsec-certs.sh"), dir);
+	run(cmd);
+}
+
+/* A client of dir's PKI with dir/crl_name, against a fake server sending dir's chain. */
+static struct aaa_client *inter_client(struct fake_tls *f, const char *dir, const char *crl_name)
+{
+	static char crl[128];
+	struct aaa_client *c;
+
+	snprintf(crl, sizeof(crl), "%s/%s", dir, crl_name);
+	fake_start_pki(f, FAKE_SILENT, dir);
+	crl_next = crl;
+	c = tls_client(f->port, dir, true, NULL, secret_path);
+	crl_next = NULL;
+	return c;
+}
+
+/*
+ * A chain through an intermediate CA: the intermediate's certificate is
+ * checked too. Every CRL current: the handshake completes. The root CA's CRL
+ * revoking the intermediate: refused (with the server's own certificate not
+ * revoked). The root's CRL missing: refused, no CRL for the intermediate.
+ */
+Test(radsec_stream, crl_intermediate_ca_checked)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct radsec_counters t;
+	const char *why;
+
+	make_pki_inter(pki_other);
+	c = inter_client(&f, pki_other, "crl.pem");
+	cr_assert(wait_tls(c, up, 5000), "no handshake with every CRL current");
+	t = tls_stats(c, &why);
+	cr_assert_eq(t.handshake_failures, 0, "why: %s", why);
+	aaa_client_destroy(c);
+	fake_join(&f);
+
+	c = inter_client(&f, pki_other, "crl-inter-revoked.pem");
+	expect_handshake_refused(c, "certificate revoked");
+	aaa_client_destroy(c);
+	fake_join(&f);
+
+	memset(&rs, 0, sizeof(rs));
+	c = inter_client(&f, pki_other, "crl-inter-only.pem");
+	expect_handshake_refused(c, "unable to get certificate CRL");
+	aaa_client_destroy(c);
+	fake_join(&f);
+
+	/* The server's own certificate revoked by the intermediate: refused as before. */
+	memset(&rs, 0, sizeof(rs));
+	c = inter_client(&f, pki_other, "crl-revoked.pem");
+	expect_handshake_refused(c, "certificate revoked");
+	aaa_client_destroy(c);
+	fake_join(&f);
+}
