@@ -38,8 +38,9 @@ const unsigned radsec_counter_count =
 struct radsec_ctx {
 	SSL_CTX *ssl;
 	BIO_METHOD *bio;
-	char *ca_file;		/* copies, for a CRL reload */
+	char *ca_file;		/* copies, for reloads */
 	char *crl_file;		/* NULL: no revocation check */
+	struct stat ca_st;	/* of the CA file last read (or refused) */
 	struct stat crl_st;	/* of the CRL file last read (or refused) */
 	char crl_error[160];	/* why the last reload was refused, "" when it was not */
 };
@@ -129,8 +130,8 @@ static bool file_changed(const struct stat *st, const struct stat *now)
 }
 
 /*
- * A certificate store for verifying servers: the CAs of ca_file and every
- * CRL of crl_file, checked for every certificate of the chain, the server's
+ * A certificate store for verifying servers: the CAs of ca_file and, when
+ * crl_file is not NULL, every CRL of crl_file, checked for every certificate of the chain, the server's
  * and its intermediate CAs' (X509_V_FLAG_CRL_CHECK_ALL: each issuer's CRL
  * must be there and current; a revoked intermediate CA fails the handshake).
  * NULL with why set.
@@ -152,6 +153,8 @@ static X509_STORE *store_build(const char *ca_file, const char *crl_file, char *
 		why_ssl(why, why_len, "CA file", ca_file);
 		goto fail;
 	}
+	if (crl_file == NULL)
+		return st;
 	in = BIO_new_file(crl_file, "r");
 	if (in == NULL) {
 		why_ssl(why, why_len, "CRL file", crl_file);
@@ -184,35 +187,51 @@ fail:
 }
 
 /*
- * Before a handshake: when the CRL file changed, verify with its CRLs from
- * now on. A file that cannot be used keeps the store in use (1 = changed and
- * read, -1 = changed and refused, 0 = unchanged).
+ * Has path changed since *seen (then *seen is updated)? A file that is gone
+ * (being replaced?) keeps what we have: reported once, as a refusal.
  */
-static int crl_refresh(struct radsec_ctx *x)
+static int watch_file(const char *path, struct stat *seen, const char *what, char *why,
+		      size_t why_len)
 {
 	struct stat now;
-	X509_STORE *st;
 
-	if (x->crl_file == NULL)
-		return 0;
-	if (stat(x->crl_file, &now) != 0) {
-		/* Gone (being replaced?): keep what we have, say so once. */
-		if (x->crl_st.st_ino == 0)
+	if (stat(path, &now) != 0) {
+		if (seen->st_ino == 0)
 			return 0;
-		memset(&x->crl_st, 0, sizeof(x->crl_st));
-		snprintf(x->crl_error, sizeof(x->crl_error), "CRL file %s: %s", x->crl_file,
-			 strerror(errno));
+		memset(seen, 0, sizeof(*seen));
+		snprintf(why, why_len, "%s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
-	if (!file_changed(&x->crl_st, &now))
+	if (!file_changed(seen, &now))
 		return 0;
-	x->crl_st = now;
+	*seen = now;
+	return 1;
+}
+
+/*
+ * Before a handshake: when the CA file or the CRL file changed, verify with
+ * what they hold from now on. Files that cannot be used keep the store in use.
+ * *ca and *crl: 1 = changed and read, -1 = changed and refused, 0 = unchanged.
+ */
+static void trust_refresh(struct radsec_ctx *x, int *ca, int *crl)
+{
+	X509_STORE *st;
+
+	*ca = watch_file(x->ca_file, &x->ca_st, "CA file", x->crl_error, sizeof(x->crl_error));
+	*crl = x->crl_file == NULL ? 0
+				   : watch_file(x->crl_file, &x->crl_st, "CRL file", x->crl_error,
+						sizeof(x->crl_error));
+	if (*ca != 1 && *crl != 1)
+		return;
 	st = store_build(x->ca_file, x->crl_file, x->crl_error, sizeof(x->crl_error));
-	if (st == NULL)
-		return -1;
+	if (st == NULL) {
+		/* What changed is refused (the reason names the file at fault). */
+		*ca = *ca == 1 ? -1 : *ca;
+		*crl = *crl == 1 ? -1 : *crl;
+		return;
+	}
 	SSL_CTX_set_cert_store(x->ssl, st);	/* frees the old store */
 	x->crl_error[0] = '\0';
-	return 1;
 }
 
 struct radsec_ctx *radsec_ctx_create(const struct radsec_tls_cfg *cfg, int *error, char *why,
@@ -247,25 +266,30 @@ struct radsec_ctx *radsec_ctx_create(const struct radsec_tls_cfg *cfg, int *erro
 	SSL_CTX_set_min_proto_version(s, TLS1_2_VERSION);
 	SSL_CTX_set_verify(s, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if (SSL_CTX_load_verify_locations(s, cfg->ca_file, NULL) != 1) {
-		why_ssl(why, why_len, "CA file", cfg->ca_file);
+	x->ca_file = strdup(cfg->ca_file);
+	if (cfg->crl_file != NULL && cfg->crl_file[0] != '\0')
+		x->crl_file = strdup(cfg->crl_file);
+	if (x->ca_file == NULL || (cfg->crl_file != NULL && cfg->crl_file[0] != '\0' &&
+				   x->crl_file == NULL)) {
+		snprintf(why, why_len, "out of memory");
+		*error = -ENOMEM;
 		goto fail;
 	}
-	if (cfg->crl_file != NULL && cfg->crl_file[0] != '\0') {
-		x->ca_file = strdup(cfg->ca_file);
-		x->crl_file = strdup(cfg->crl_file);
-		if (x->ca_file == NULL || x->crl_file == NULL) {
-			snprintf(why, why_len, "out of memory");
-			*error = -ENOMEM;
+	/* Read now, so a bad file is refused at start with its reason. */
+	{
+		struct stat probe;
+		int ca, crl;
+
+		if (stat(x->ca_file, &probe) != 0) {
+			snprintf(why, why_len, "CA file %s: %s", x->ca_file, strerror(errno));
 			goto fail;
 		}
-		/* Read now, so a bad file is refused at start with its reason. */
-		if (stat(x->crl_file, &x->crl_st) != 0) {
+		if (x->crl_file != NULL && stat(x->crl_file, &probe) != 0) {
 			snprintf(why, why_len, "CRL file %s: %s", x->crl_file, strerror(errno));
 			goto fail;
 		}
-		memset(&x->crl_st, 0, sizeof(x->crl_st));
-		if (crl_refresh(x) != 1) {
+		trust_refresh(x, &ca, &crl);
+		if (ca != 1) {
 			snprintf(why, why_len, "%s", x->crl_error);
 			goto fail;
 		}
@@ -448,15 +472,14 @@ static void handshake_start(struct radsec_conn *c, uint64_t now)
 {
 	BIO *bio;
 
-	switch (crl_refresh(c->ctx)) {
-	case 1:
-		c->ctr.crl_reloads++;
-		break;
-	case -1:
-		c->ctr.crl_reload_failures++;
-		break;
-	default:
-		break;
+	{
+		int ca, crl;
+
+		trust_refresh(c->ctx, &ca, &crl);
+		c->ctr.ca_reloads += ca == 1;
+		c->ctr.ca_reload_failures += ca == -1;
+		c->ctr.crl_reloads += crl == 1;
+		c->ctr.crl_reload_failures += crl == -1;
 	}
 	c->ssl = SSL_new(c->ctx->ssl);
 	bio = BIO_new(c->ctx->bio);

@@ -52,6 +52,8 @@ struct radsec_tls_cfg {
 	X(handshake_failures, "TLS handshakes failed (verification, protocol, timeout)") \
 	X(crl_reloads, "CRL file changes read (before a handshake)") \
 	X(crl_reload_failures, "CRL file changes refused (unreadable, no CRL): old CRLs kept") \
+	X(ca_reloads, "CA file changes read (before a handshake)") \
+	X(ca_reload_failures, "CA file changes refused (unreadable, no certificate): old CAs kept") \
 	X(closes, "established connections closed (peer, error)") \
 	X(framing_errors, "streams with a RADIUS Length outside 20..4096 (closed)") \
 	X(queue_full, "records refused: send queue full") \

@@ -1012,3 +1012,62 @@ Test(radsec_stream, crl_intermediate_ca_checked)
 	aaa_client_destroy(c);
 	fake_join(&f);
 }
+
+static bool ca_refused(const struct radsec_counters *t) { return t->ca_reload_failures >= 1; }
+static bool up_three(const struct radsec_counters *t) { return t->handshakes >= 3; }
+static bool ca_other_now(const struct radsec_counters *t)
+{
+	return t->ca_reloads >= 1 && t->handshake_failures >= 1;
+}
+
+/*
+ * The CA file changes while the HA runs (a CA rotated without a restart):
+ * a file without a certificate is refused and the CAs in use stay; another
+ * CA is read before the next handshake, which then fails; the right CA back,
+ * the handshake after that succeeds.
+ */
+Test(radsec_stream, ca_file_reloaded_before_handshakes)
+{
+	struct fake_tls f;
+	struct aaa_client *c;
+	struct radsec_counters t;
+	char live[96], orig[96], other[96];
+	const char *why = "";
+
+	make_pki(pki_other);
+	snprintf(live, sizeof(live), "%s/ca.pem", pki);
+	snprintf(orig, sizeof(orig), "%s/ca-orig.pem", pki);
+	snprintf(other, sizeof(other), "%s/ca.pem", pki_other);
+	replace_file(orig, live, NULL);
+	wd_interval_ms = 100;	/* an unanswered watchdog ends each connection */
+	wd_timeout_ms = 200;
+	fake_start(&f, FAKE_SILENT);
+	f.conns = 4;
+	c = tls_client(f.port, pki, true, NULL, secret_path);
+	cr_assert(wait_tls(c, up, 3000), "first handshake");
+
+	replace_file(live, NULL, "not a certificate\n");
+	cr_assert(wait_tls(c, up_twice, 5000), "second handshake (old CAs kept)");
+	t = tls_stats(c, NULL);
+	cr_assert_eq(t.ca_reload_failures, 1);
+	cr_assert_eq(t.ca_reloads, 0);
+	cr_assert_eq(t.handshake_failures, 0);
+	cr_assert(wait_tls(c, ca_refused, 10));
+
+	replace_file(live, other, NULL);
+	cr_assert(wait_tls(c, ca_other_now, 8000), "no failed handshake with another CA");
+	t = tls_stats(c, &why);
+	cr_assert_eq(t.ca_reloads, 1);
+	cr_assert_eq(t.handshakes, 2);
+	cr_assert(strstr(why, "certificate verify failed") != NULL ||
+		  strstr(why, "unable to get local issuer") != NULL, "why: %s", why);
+
+	replace_file(live, orig, NULL);
+	cr_assert(wait_tls(c, up_three, 15000), "no handshake with the right CA back");
+	t = tls_stats(c, NULL);
+	cr_assert_eq(t.ca_reloads, 2);
+	cr_assert_eq(t.crl_reloads, 0, "no CRL file: nothing of it read");
+	aaa_client_destroy(c);
+	fake_join(&f);
+	wd_interval_ms = 0;
+}
