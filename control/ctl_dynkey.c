@@ -36,9 +36,9 @@ struct mipha_ctl_dynkey {
 	struct aaa_client *aaa;
 	struct mipha_dk_assign *assign;
 	unsigned int n_assign;
-	/* Each server's state as last printed (servers_watch). */
 	struct mipha_ctl_dae *dae;	/* [aaa] dae_listen, or NULL */
 	bool dae_ready;			/* the idle wait saw its socket readable */
+	/* Each server's state as last printed (servers_watch). */
 	uint8_t dead[AAA_MAX_SERVERS];
 	uint64_t refused[AAA_MAX_SERVERS];	/* each server's refusals at its last change */
 	uint64_t next_watch_ms;
