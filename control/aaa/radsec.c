@@ -42,7 +42,7 @@ struct radsec_ctx {
 	char *crl_file;		/* NULL: no revocation check */
 	struct stat ca_st;	/* of the CA file last read (or refused) */
 	struct stat crl_st;	/* of the CRL file last read (or refused) */
-	char crl_error[160];	/* why the last reload was refused, "" when it was not */
+	char trust_error[160];	/* why the last CA or CRL reload was refused, "" when it was not */
 };
 
 struct radsec_conn {
@@ -131,10 +131,10 @@ static bool file_changed(const struct stat *st, const struct stat *now)
 
 /*
  * A certificate store for verifying servers: the CAs of ca_file and, when
- * crl_file is not NULL, every CRL of crl_file, checked for every certificate of the chain, the server's
- * and its intermediate CAs' (X509_V_FLAG_CRL_CHECK_ALL: each issuer's CRL
- * must be there and current; a revoked intermediate CA fails the handshake).
- * NULL with why set.
+ * crl_file is not NULL, every CRL of crl_file, checked for every certificate
+ * of the chain, the server's and its intermediate CAs' (X509_V_FLAG_CRL_CHECK_ALL:
+ * each issuer's CRL must be there and current; a revoked intermediate CA fails
+ * the handshake). NULL with why set.
  */
 static X509_STORE *store_build(const char *ca_file, const char *crl_file, char *why,
 			       size_t why_len)
@@ -217,13 +217,13 @@ static void trust_refresh(struct radsec_ctx *x, int *ca, int *crl)
 {
 	X509_STORE *st;
 
-	*ca = watch_file(x->ca_file, &x->ca_st, "CA file", x->crl_error, sizeof(x->crl_error));
+	*ca = watch_file(x->ca_file, &x->ca_st, "CA file", x->trust_error, sizeof(x->trust_error));
 	*crl = x->crl_file == NULL ? 0
-				   : watch_file(x->crl_file, &x->crl_st, "CRL file", x->crl_error,
-						sizeof(x->crl_error));
+				   : watch_file(x->crl_file, &x->crl_st, "CRL file", x->trust_error,
+						sizeof(x->trust_error));
 	if (*ca != 1 && *crl != 1)
 		return;
-	st = store_build(x->ca_file, x->crl_file, x->crl_error, sizeof(x->crl_error));
+	st = store_build(x->ca_file, x->crl_file, x->trust_error, sizeof(x->trust_error));
 	if (st == NULL) {
 		/* What changed is refused (the reason names the file at fault). */
 		*ca = *ca == 1 ? -1 : *ca;
@@ -231,7 +231,7 @@ static void trust_refresh(struct radsec_ctx *x, int *ca, int *crl)
 		return;
 	}
 	SSL_CTX_set_cert_store(x->ssl, st);	/* frees the old store */
-	x->crl_error[0] = '\0';
+	x->trust_error[0] = '\0';
 }
 
 struct radsec_ctx *radsec_ctx_create(const struct radsec_tls_cfg *cfg, int *error, char *why,
@@ -290,7 +290,7 @@ struct radsec_ctx *radsec_ctx_create(const struct radsec_tls_cfg *cfg, int *erro
 		}
 		trust_refresh(x, &ca, &crl);
 		if (ca != 1) {
-			snprintf(why, why_len, "%s", x->crl_error);
+			snprintf(why, why_len, "%s", x->trust_error);
 			goto fail;
 		}
 	}
@@ -779,8 +779,8 @@ uint64_t radsec_conn_last_rx(const struct radsec_conn *c)
 const char *radsec_conn_last_error(const struct radsec_conn *c)
 {
 	/* A refused CRL reload stays visible while the connection works. */
-	if (c->last_error[0] == '\0' && c->ctx->crl_error[0] != '\0')
-		return c->ctx->crl_error;
+	if (c->last_error[0] == '\0' && c->ctx->trust_error[0] != '\0')
+		return c->ctx->trust_error;
 	return c->last_error;
 }
 
