@@ -231,6 +231,9 @@ uint32_t mipha_ctl_dynkey_disconnect(struct mipha_ctl *c, const char *nai, size_
  */
 struct mipha_ctl_dae;
 struct mipha_config;
+struct mipha_cfg_aaa_server;
+/* "127.0.0.1:18812" of an [aaa] server, or of dae_listen (ctl_dynkey.c). */
+void mipha_ctl_aaa_addr(const struct mipha_cfg_aaa_server *cs, char *out, size_t len);
 struct mipha_ctl_dae *mipha_ctl_dae_create(const struct mipha_config *cfg, int *error);
 void mipha_ctl_dae_destroy(struct mipha_ctl_dae *d);
 int mipha_ctl_dae_fd(const struct mipha_ctl_dae *d);

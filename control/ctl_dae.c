@@ -95,13 +95,9 @@ struct mipha_ctl_dae {
 	uint8_t tx[AAA_RADIUS_MAX_LEN];
 };
 
-static void dae_print_error(const struct mipha_cfg_aaa *a, const char *what, int error)
+static void dae_print_error(const struct mipha_ctl_dae *d, const char *what, int error)
 {
-	char addr[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &a->dae_listen.addr, addr, sizeof(addr));
-	fprintf(stderr, "mipha: [aaa] dae_listen %s:%u: %s: %s\n", addr, a->dae_listen.port, what,
-		strerror(error));
+	fprintf(stderr, "mipha: [aaa] dae_listen %s: %s: %s\n", d->listen, what, strerror(error));
 }
 
 struct mipha_ctl_dae *mipha_ctl_dae_create(const struct mipha_config *cfg, int *error)
@@ -122,6 +118,7 @@ struct mipha_ctl_dae *mipha_ctl_dae_create(const struct mipha_config *cfg, int *
 		return NULL;
 	}
 	d->fd = -1;
+	mipha_ctl_aaa_addr(&a->dae_listen, d->listen, sizeof(d->listen));
 	secret_file = a->dae_secret_file[0] != '\0' ? a->dae_secret_file : a->secret_file;
 	*error = aaa_secret_load(secret_file, &d->secret_buf, &len);
 	if (*error != 0) {
@@ -138,25 +135,19 @@ struct mipha_ctl_dae *mipha_ctl_dae_create(const struct mipha_config *cfg, int *
 		if (!a->servers[i].tls && d->n_clients < MIPHA_CFG_MAX_DAE_CLIENTS)
 			d->clients[d->n_clients++] = a->servers[i].addr;
 	d->window = a->dae_window;
-	{
-		char addr[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &a->dae_listen.addr, addr, sizeof(addr));
-		snprintf(d->listen, sizeof(d->listen), "%s:%u", addr, a->dae_listen.port);
-	}
 	d->ha_addr = cfg->ha.address;
 	snprintf(d->nas_id, sizeof(d->nas_id), "%s", cfg->ha.name);
 	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd < 0) {
 		*error = -errno;
-		dae_print_error(a, "socket", errno);
+		dae_print_error(d, "socket", errno);
 		goto fail;
 	}
 	sin.sin_addr.s_addr = a->dae_listen.addr;
 	sin.sin_port = htons(a->dae_listen.port);
 	if (bind(d->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
 		*error = -errno;
-		dae_print_error(a, "cannot listen", errno);
+		dae_print_error(d, "cannot listen", errno);
 		goto fail;
 	}
 	return d;

@@ -44,8 +44,7 @@ struct mipha_ctl_dynkey {
 	uint64_t next_watch_ms;
 };
 
-/* "127.0.0.1:18812" of an [aaa] server. */
-static void server_addr(const struct mipha_cfg_aaa_server *cs, char *out, size_t len)
+void mipha_ctl_aaa_addr(const struct mipha_cfg_aaa_server *cs, char *out, size_t len)
 {
 	char a4[INET_ADDRSTRLEN];
 
@@ -76,7 +75,7 @@ static void servers_watch(struct mipha_ctl *c, uint64_t now_ms)
 		if (dead == (d->dead[i] != 0))
 			continue;
 		d->dead[i] = dead;
-		server_addr(cs, addr, sizeof(addr));
+		mipha_ctl_aaa_addr(cs, addr, sizeof(addr));
 		if (dead && s.refused > d->refused[i])
 			printf("mipha: AAA server %u %s (%s): dead (refused: ICMP port unreachable, "
 			       "nothing listens there; %u requests in a row failed); requests go to "
@@ -748,7 +747,7 @@ int mipha_ctl_dynkey_tel_aaa(struct mipha_ctl *c, const char *params, struct rte
 		if (one == NULL)
 			break;
 		rte_tel_data_start_dict(one);
-		server_addr(cs, buf, sizeof(buf));
+		mipha_ctl_aaa_addr(cs, buf, sizeof(buf));
 		rte_tel_data_add_dict_string(one, "server", buf);
 		rte_tel_data_add_dict_string(one, "transport", cs->tls ? "tls" : "udp");
 		if (aaa_client_server_stats(c->dynkey->aaa, i, &s) == 0) {
